@@ -1,0 +1,5 @@
+"""`python -m planetrss` runs the command line."""
+
+from planetrss.cli import main
+
+main()

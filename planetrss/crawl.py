@@ -1,0 +1,248 @@
+"""The async crawl: listing pages in, parsed episodes out, streamed into the store.
+
+Listing pages are fetched in waves (offsets are known in advance, so a wave is
+fetched concurrently); each listing page, as soon as it is parsed, starts the fetches
+of the episode pages the store does not hold, so episode pages are on the wire while
+later listing pages still are. Every task has a parent that waits for it (one
+TaskGroup); the per-host limit lives in the Fetcher. Expected per-page failures are
+recorded and the crawl goes on; anything else is a bug and cancels the crawl.
+
+HTML parsing is CPU work: it runs in a process pool (episode pages) or a worker thread
+(the few listing pages), never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import multiprocessing
+import os
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from planetrss.http import Fetcher, FetchError
+from planetrss.models import Episode, EpisodeRef, Failure, Listing, Skip
+from planetrss.sites.base import Site
+
+T = TypeVar("T")
+
+
+class PageStore(Protocol):
+    """Where the crawl puts what it finds (planetrss.store.Store fits)."""
+
+    def save_page(self, url: str, text: str) -> None: ...
+    def save_episode(self, episode: Episode, ref: EpisodeRef) -> None: ...
+    def save_skip(self, skip: Skip) -> None: ...
+    def save_pending(self, ref: EpisodeRef) -> None: ...
+
+
+@dataclass
+class Progress:
+    """Live counters, handed to the progress callback after every page."""
+
+    listing_pages: int = 0
+    episodes_queued: int = 0
+    episodes_done: int = 0
+
+
+@dataclass
+class CrawlResult:
+    new: list[Episode] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    listings: list[Listing] = field(default_factory=list)
+    parse_seconds: list[float] = field(default_factory=list)
+    loop_lag: list[float] = field(default_factory=list)
+
+    @property
+    def parse_median_ms(self) -> float:
+        return statistics.median(self.parse_seconds) * 1000 if self.parse_seconds else 0.0
+
+    @property
+    def loop_lag_p99_ms(self) -> float:
+        if len(self.loop_lag) < 2:
+            return 0.0
+        return statistics.quantiles(self.loop_lag, n=100)[98] * 1000
+
+
+def _timed(fn: Callable[..., T], *args: Any) -> tuple[T, float]:
+    """Run fn in a worker and report how long the parse itself took."""
+    start = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - start
+
+
+class Parser:
+    """Runs a site's pure parse functions off the event loop.
+
+    Episode pages go to a process pool (started on first use, so a crawl that parses
+    no episode page pays nothing); listing pages, a few per build, go to a thread.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self._pool: concurrent.futures.Executor | None = None
+
+    def _executor(self) -> concurrent.futures.Executor:
+        if self._pool is None:
+            if self.workers <= 0:
+                self._pool = concurrent.futures.ThreadPoolExecutor(1)
+            else:
+                # forkserver: forking a process that runs an event loop and threads is unsafe.
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["planetrss.sites"])
+                self._pool = concurrent.futures.ProcessPoolExecutor(self.workers, context)
+        return self._pool
+
+    async def episode(self, site: Site, ref: EpisodeRef, url: str, text: str) -> tuple[Episode | Skip, float]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor(), _timed, site.parse_episode, ref, url, text)
+
+    async def listing(self, site: Site, url: str, text: str) -> tuple[Listing, float]:
+        return await asyncio.to_thread(_timed, site.parse_listing, url, text)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+async def _watch_loop_lag(samples: list[float], interval: float = 0.01) -> None:
+    """Sample how late the event loop wakes a sleeping task (it should be ~0)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        start = loop.time()
+        await asyncio.sleep(interval)
+        samples.append(max(0.0, loop.time() - start - interval))
+
+
+@dataclass
+class Crawl:
+    """One crawl of one site. Build it, then `await crawl.run()`.
+
+    stored: keys whose episode is in the store (never fetched again);
+    known: stored keys plus deliberately skipped ones (used to decide where to stop paging);
+    pending: refs of episodes that failed last time, retried first;
+    full: walk the whole listing instead of stopping where known episodes begin.
+    """
+
+    site: Site
+    fetcher: Fetcher
+    store: PageStore
+    parser: Parser
+    stored: set[str]
+    known: set[str]
+    pending: list[EpisodeRef] = field(default_factory=list)
+    full: bool = False
+    on_progress: Callable[[Progress], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.result = CrawlResult()
+        self.progress = Progress()
+        self._queued: set[str] = set()
+
+    async def run(self) -> CrawlResult:
+        watcher = asyncio.create_task(_watch_loop_lag(self.result.loop_lag))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for ref in self.pending:
+                    self._queue_episode(group, ref)
+                await self._walk_listings(group)
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+        return self.result
+
+    def _report(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.progress)
+
+    async def _walk_listings(self, group: asyncio.TaskGroup) -> None:
+        limit = self.fetcher.settings.concurrency
+        # Cold or --full: a whole wave at once. Incremental: page 1 alone first, since
+        # it usually holds everything new; then doubling waves.
+        wave = limit if self.full or not self.known else 1
+        index = 0
+        while True:
+            tasks = [group.create_task(self._listing(group, i)) for i in range(index, index + wave)]
+            for task in tasks:
+                listing = await task
+                if listing is None or self._is_last(listing):
+                    return
+            index += wave
+            wave = min(wave * 2, limit)
+
+    def _is_last(self, listing: Listing) -> bool:
+        if listing.item_count < self.site.page_size:
+            return True
+        if self.full:
+            return False
+        # Newest first: once a page reaches episodes we know, the rest are known too.
+        # (Its oldest item decides, so an old episode featured at the top does not.)
+        return bool(listing.refs) and listing.refs[-1].key in self.known
+
+    async def _listing(self, group: asyncio.TaskGroup, index: int) -> Listing | None:
+        url = self.site.listing_url(index)
+        try:
+            text = await self.fetcher.get_text(url)
+        except FetchError as exc:
+            self.result.failed.append(Failure(url, exc.reason))
+            return None
+        listing, seconds = await self.parser.listing(self.site, url, text)
+        self.store.save_page(url, text)
+        self.result.listings.append(listing)
+        self.progress.listing_pages += 1
+        for skip in listing.skips:
+            self._record_skip(skip)
+        for ref in listing.refs:
+            self._queue_episode(group, ref)
+        self._report()
+        return listing
+
+    def _queue_episode(self, group: asyncio.TaskGroup, ref: EpisodeRef) -> None:
+        # Listings shift while being paged: the same episode may appear twice.
+        if ref.key in self.stored or ref.key in self._queued:
+            return
+        self._queued.add(ref.key)
+        if ref.audio is not None and not ref.audio.available:
+            # Not playable yet: no need for its page; it is looked at again next run.
+            self._record_skip(Skip(ref.key, ref.url, "audio not available yet"))
+            return
+        self.progress.episodes_queued += 1
+        group.create_task(self._episode(ref))
+
+    def _record_skip(self, skip: Skip) -> None:
+        if skip.key in self.stored:
+            return
+        self.result.skipped.append(skip)
+        self.store.save_skip(skip)
+
+    async def _episode(self, ref: EpisodeRef) -> None:
+        try:
+            text = await self.fetcher.get_text(ref.url)
+        except FetchError as exc:
+            self._fail(ref, exc.reason)
+            return
+        try:
+            found, seconds = await self.parser.episode(self.site, ref, ref.url, text)
+        except ValueError as exc:  # the site's way of saying "this page does not match"
+            self._fail(ref, f"could not extract: {exc}")
+            return
+        self.result.parse_seconds.append(seconds)
+        self.store.save_page(ref.url, text)
+        if isinstance(found, Skip):
+            self._record_skip(found)
+        else:
+            self.store.save_episode(found, ref)
+            self.result.new.append(found)
+        self.progress.episodes_done += 1
+        self._report()
+
+    def _fail(self, ref: EpisodeRef, reason: str) -> None:
+        self.result.failed.append(Failure(ref.url, reason))
+        self.store.save_pending(ref)
+        self.progress.episodes_done += 1
+        self._report()

@@ -1,0 +1,1 @@
+"""The embedded demo site: a deterministic NPR-style podcast site and a loopback server."""

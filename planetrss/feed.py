@@ -1,0 +1,297 @@
+"""Render: cached episodes -> podcast RSS bytes. The one place feedgen is used.
+
+feedgen writes the RSS core (title, link, guid, enclosure, pubDate, description,
+content:encoded, atom:link). Our small `PodcastExtension` writes the itunes: and
+podcast: elements, because feedgen 1.0's own podcast extension drops image URLs with
+a query string (NPR's end in `.jpg?s=1400`) and cannot write `itunes:explicit` as the
+`true`/`false` that validators now require.
+
+Rendering is deterministic: the same episodes give the same bytes (lastBuildDate is
+the newest episode's date, never the clock).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+import nh3
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from planetrss import __version__
+from planetrss.config import FeedConfig
+from planetrss.models import Episode
+
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+# Podcasting 2.0: podcast:guid is a UUIDv5 of the feed URL in this namespace.
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+DESCRIPTION_LIMIT = 4000  # bytes, per Apple and PSP-1
+
+# What we keep of scraped show notes: structure and links, never scripts or styles.
+ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "b", "i", "ul", "ol", "li", "blockquote"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_AUDIO_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".aac": "audio/aac",
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".opus": "audio/opus",
+    ".wav": "audio/wav",
+    ".mp4": "video/mp4",
+    ".m4v": "video/x-m4v",
+}
+
+
+def clean_text(text: str) -> str:
+    """Remove characters XML 1.0 forbids (lxml refuses them), keep tab/LF/CR."""
+    return _CONTROL.sub("", text)
+
+
+def sanitize_html(html: str) -> str:
+    """Show notes safe to publish: paragraphs and links kept, everything active removed."""
+    return nh3.clean(
+        clean_text(html),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+    ).strip()
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML fragment (for descriptions when there is no summary)."""
+    text = nh3.clean(clean_text(html), tags=set())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def truncate_bytes(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes, on a character boundary, marked with …."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    cut = data[: limit - len("…".encode())].decode("utf-8", errors="ignore")
+    return cut.rstrip() + "…"
+
+
+def enclosure_type(url: str) -> str:
+    """MIME type from the audio URL's extension (query strings ignored); mp3 by default."""
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+    return _AUDIO_TYPES.get(suffix, "audio/mpeg")
+
+
+def podcast_guid(public_url: str) -> str:
+    """Podcasting 2.0 feed guid: UUIDv5 of the URL without scheme and trailing slash."""
+    bare = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", public_url).rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
+# --- the feedgen extension -----------------------------------------------------------
+
+
+def _sub(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
+    element = etree.SubElement(parent, tag, attrs)
+    if text is not None:
+        element.text = text
+    return element
+
+
+@dataclass
+class _ChannelData:
+    author: str = ""
+    image: str = ""
+    explicit: bool = False
+    type: str = "episodic"
+    category: tuple[str, ...] = ()
+    owner: tuple[str, str] | None = None
+    new_feed_url: str | None = None
+    guid: str | None = None
+    summary: str = ""
+
+
+class PodcastExtension(BaseExtension):  # type: ignore[misc]
+    """Channel-level itunes: and podcast: elements, written exactly as players expect."""
+
+    def __init__(self) -> None:
+        self.data = _ChannelData()
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"itunes": ITUNES_NS, "podcast": PODCAST_NS}
+
+    def extend_rss(self, rss: Any) -> Any:
+        channel = rss[0]
+        d = self.data
+        i = f"{{{ITUNES_NS}}}"
+        p = f"{{{PODCAST_NS}}}"
+        if d.author:
+            _sub(channel, i + "author", d.author)
+        if d.summary:
+            _sub(channel, i + "summary", d.summary)
+        _sub(channel, i + "image", href=d.image)
+        if d.category:
+            top = etree.SubElement(channel, i + "category", {"text": d.category[0]})
+            for sub in d.category[1:]:
+                etree.SubElement(top, i + "category", {"text": sub})
+        _sub(channel, i + "explicit", "true" if d.explicit else "false")
+        _sub(channel, i + "type", d.type)
+        if d.owner:
+            owner = _sub(channel, i + "owner")
+            _sub(owner, i + "name", d.owner[0])
+            _sub(owner, i + "email", d.owner[1])
+            _sub(channel, p + "locked", "no", owner=d.owner[1])
+        if d.new_feed_url:
+            _sub(channel, i + "new-feed-url", d.new_feed_url)
+        if d.guid:
+            _sub(channel, p + "guid", d.guid)
+        return rss
+
+
+@dataclass
+class _ItemData:
+    duration: int | None = None
+    image: str | None = None
+    episode: int | None = None
+    transcript: str | None = None
+
+
+class PodcastEntryExtension(BaseEntryExtension):  # type: ignore[misc]
+    """Item-level itunes: and podcast: elements."""
+
+    def __init__(self) -> None:
+        self.data = _ItemData()
+
+    def extend_rss(self, item: Any) -> Any:
+        d = self.data
+        i = f"{{{ITUNES_NS}}}"
+        if d.duration is not None:
+            _sub(item, i + "duration", str(d.duration))
+        if d.image:
+            _sub(item, i + "image", href=d.image)
+        if d.episode is not None and d.episode > 0:
+            _sub(item, i + "episode", str(d.episode))
+        _sub(item, i + "episodeType", "full")
+        # Podcasting 2.0 requires https URLs; an http transcript is left out, not upgraded.
+        if d.transcript and d.transcript.startswith("https://"):
+            _sub(item, f"{{{PODCAST_NS}}}transcript", url=d.transcript, type="text/html")
+        return item
+
+
+# --- rendering ------------------------------------------------------------------------
+
+
+def select_episodes(episodes: Sequence[Episode], max_items: int | None) -> list[Episode]:
+    """Newest first (ties by key, for a stable order), cut to `max_items` newest."""
+    ordered = sorted(episodes, key=lambda e: (e.published, e.key), reverse=True)
+    return ordered[:max_items] if max_items else ordered
+
+
+def render_feed(config: FeedConfig, episodes: Sequence[Episode]) -> bytes:
+    """The feed as UTF-8 RSS bytes; same config and episodes -> same bytes."""
+    chosen = select_episodes(episodes, config.max_items)
+    channel = config.channel
+    fg = FeedGenerator()
+    fg.register_extension("podcast", PodcastExtension, PodcastEntryExtension)
+    fg.title(clean_text(channel.title))
+    if config.public_url:
+        fg.link(href=config.public_url, rel="self", type="application/rss+xml")
+    fg.link(href=channel.link, rel="alternate")  # after self: feedgen's <link> is the last set
+    fg.description(truncate_bytes(clean_text(channel.description)))
+    fg.language(channel.language)
+    fg.generator(f"planetrss {__version__}")
+    if channel.copyright:
+        fg.copyright(channel.copyright)
+    fg.image(url=channel.image, title=channel.title, link=channel.link)
+    if chosen:
+        fg.lastBuildDate(max(e.published for e in chosen))
+    fg.podcast.data = _ChannelData(
+        author=channel.author,
+        image=channel.image,
+        explicit=channel.explicit,
+        type=channel.type,
+        category=channel.category,
+        owner=(channel.owner.name, channel.owner.email) if channel.owner else None,
+        guid=podcast_guid(config.public_url) if config.public_url else None,
+        summary=truncate_bytes(clean_text(channel.description)),
+    )
+    for episode in chosen:
+        _add_item(fg, episode)
+    return bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+
+
+def _add_item(fg: FeedGenerator, episode: Episode) -> None:
+    entry = fg.add_entry(order="append")
+    entry.title(clean_text(episode.title))
+    entry.guid(episode.key, permalink=False)
+    entry.link(href=episode.url)
+    entry.pubDate(_aware(episode.published))
+    notes = sanitize_html(episode.notes_html)
+    summary = clean_text(episode.summary).strip() or html_to_text(notes)
+    entry.description(truncate_bytes(summary) or clean_text(episode.title))
+    if notes:
+        entry.content(notes)  # escaped text, not CDATA: a "]]>" in notes stays harmless
+    entry.enclosure(
+        url=episode.audio_url,
+        length=str(episode.audio_size or 0),
+        type=enclosure_type(episode.audio_url),
+    )
+    entry.podcast.data = _ItemData(
+        duration=episode.duration,
+        image=episode.image_url,
+        episode=episode.episode_number,
+        transcript=episode.transcript_url,
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None:  # records are aware; this guards hand-made ones
+        raise ValueError(f"naive datetime {moment!r}: episode dates must carry a timezone")
+    return moment
+
+
+def write_feed(path: Path, data: bytes) -> bool:
+    """Replace `path` with `data` atomically; False (and no write) when unchanged.
+
+    The bytes go to a temporary file in the same folder, are fsynced, then renamed over
+    the old file, so a reader (or a crash) sees the old feed or the new one, never half.
+    Leaving an unchanged file alone keeps its mtime, so HTTP caches (ETag, Last-Modified)
+    keep holding.
+    """
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)  # mkstemp makes it 0600; a feed is meant to be served
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    # The rename itself is durable only once the folder is synced.
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return True

@@ -1,0 +1,206 @@
+"""HTTP: the one place httpx is configured (limits, timeouts, retries, politeness).
+
+The crawler is handed a `Fetcher`, which wraps an `httpx.AsyncClient` it is handed in
+turn: production passes a real client from `make_client`, tests pass one whose
+transport is a respx router or a `MockTransport`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import httpx
+
+from planetrss import __version__
+
+USER_AGENT = (
+    f"planetrss/{__version__} (podcast archive to feed; +https://pypi.org/project/planetrss/)"
+)
+
+# Worth another try: the server or the path to it may recover.
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Politeness and robustness knobs; the defaults suit a large public site."""
+
+    concurrency: int = 16  # per host
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    deadline: float = 120.0  # total seconds for one request, retries excluded
+    retries: int = 4
+    backoff: float = 0.5  # first retry waits about this long, then doubles
+    max_wait: float = 60.0  # cap on any single wait, Retry-After included
+    max_bytes: int = 20 * 1024 * 1024  # a page larger than this is refused, not buffered
+    max_redirects: int = 10
+    user_agent: str = USER_AGENT
+
+
+class FetchError(Exception):
+    """A page that could not be fetched, after retries; `reason` is one line."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+def make_client(settings: HttpSettings) -> httpx.AsyncClient:
+    """The shared client: keep-alive pool sized to the per-host limit, redirects followed."""
+    return httpx.AsyncClient(
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+        timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+        # A few hosts at most (site + media CDN): room for each at the per-host limit.
+        limits=httpx.Limits(
+            max_connections=settings.concurrency * 4,
+            max_keepalive_connections=settings.concurrency * 2,
+        ),
+        follow_redirects=True,
+        max_redirects=settings.max_redirects,
+    )
+
+
+class HostLimit:
+    """At most `limit` requests in flight to one host; a 429 halves the limit for good."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.active = 0
+        self._changed = asyncio.Condition()
+
+    async def __aenter__(self) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.active < self.limit)
+            self.active += 1
+
+    async def __aexit__(self, *exc: object) -> None:
+        async with self._changed:
+            self.active -= 1
+            self._changed.notify()
+
+    def slow_down(self) -> None:
+        self.limit = max(1, self.limit // 2)
+
+
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date form)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = datetime.fromtimestamp(now if now is not None else time.time(), UTC)
+    return max(0.0, (when - current).total_seconds())
+
+
+class Fetcher:
+    """Fetches page bodies politely and robustly; counts every request it sends."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        settings: HttpSettings | None = None,
+        *,
+        sleep: Callable[[float], object] = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self.settings = settings or HttpSettings()
+        self.requests = 0
+        self._hosts: dict[str, HostLimit] = {}
+        self._sleep = sleep
+
+    def host_limit(self, url: str) -> HostLimit:
+        host = urlsplit(url).netloc
+        if host not in self._hosts:
+            self._hosts[host] = HostLimit(self.settings.concurrency)
+        return self._hosts[host]
+
+    def _backoff(self, attempt: int) -> float:
+        # Exponential with full jitter, so retries from many tasks do not arrive together.
+        ceiling = min(self.settings.max_wait, self.settings.backoff * 2**attempt)
+        return random.uniform(ceiling / 2, ceiling)
+
+    async def get_text(self, url: str) -> str:
+        """The decoded body of `url`; raises FetchError after retries."""
+        return await self._request("GET", url)
+
+    async def head_size(self, url: str) -> int | None:
+        """Content-Length from a HEAD request, or None when the server does not say."""
+        text = await self._request("HEAD", url)
+        return int(text) if text.isdigit() else None
+
+    async def _request(self, method: str, url: str) -> str:
+        limit = self.host_limit(url)
+        attempt = 0
+        while True:
+            wait: float | None
+            try:
+                async with limit:
+                    self.requests += 1
+                    async with asyncio.timeout(self.settings.deadline):
+                        return await self._once(method, url)
+            except _Retryable as exc:
+                if exc.status == 429:
+                    limit.slow_down()
+                if attempt >= self.settings.retries:
+                    raise FetchError(url, f"{exc.reason} (after {attempt + 1} attempts)") from None
+                wait = exc.wait
+            except (httpx.TimeoutException, TimeoutError):
+                if attempt >= self.settings.retries:
+                    raise FetchError(url, f"timed out (after {attempt + 1} attempts)") from None
+                wait = None
+            except httpx.TooManyRedirects:
+                raise FetchError(url, "too many redirects") from None
+            except httpx.TransportError as exc:
+                if attempt >= self.settings.retries:
+                    reason = f"{type(exc).__name__}: {exc}".rstrip(": ")
+                    raise FetchError(url, f"{reason} (after {attempt + 1} attempts)") from None
+                wait = None
+            delay = self._backoff(attempt) if wait is None else min(wait, self.settings.max_wait)
+            attempt += 1
+            await self._sleep(delay)  # outside the host limit: a waiting task holds no slot
+
+    async def _once(self, method: str, url: str) -> str:
+        async with self.client.stream(method, url) as response:
+            status = response.status_code
+            if status in RETRY_STATUSES:
+                raise _Retryable(
+                    f"HTTP {status}", status, retry_after(response.headers.get("Retry-After"))
+                )
+            if status >= 400:
+                raise FetchError(url, f"HTTP {status}")
+            if method == "HEAD":
+                return response.headers.get("Content-Length", "")
+            declared = response.headers.get("Content-Length", "")
+            cap = self.settings.max_bytes
+            if declared.isdigit() and int(declared) > cap:
+                raise FetchError(url, f"response of {declared} bytes exceeds the {cap}-byte cap")
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > cap:
+                    raise FetchError(url, f"response exceeds the {cap}-byte cap")
+            # Bad bytes become U+FFFD rather than failing the page: the parser copes.
+            return body.decode(response.encoding or "utf-8", errors="replace")
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, status: int, wait: float | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.wait = wait

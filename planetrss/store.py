@@ -1,0 +1,194 @@
+"""The disk cache: the one place diskcache is used.
+
+Per feed, one folder under the cache directory:
+
+    <cache_dir>/<feed>/episodes/   parsed records, keyed "episode/<schema>/<key>" (JSON text),
+                                   "skip/<key>" (items deliberately left out, with why) and
+                                   "pending/<key>" (refs whose page failed: retried next run)
+    <cache_dir>/<feed>/pages/      raw page bodies, zlib-compressed, keyed by URL, so a
+                                   better parser can re-extract everything offline
+    <cache_dir>/<feed>/state       (inside episodes/) the last build's summary
+
+Records are stored as JSON text, not pickles: a cache written by one version is read
+safely by another, and a schema bump simply makes old records invisible (they are
+re-extracted from the raw pages, without network).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import diskcache
+
+from planetrss.errors import CacheError
+from planetrss.models import Audio, Episode, EpisodeRef, Skip
+
+#: Bump when Episode's fields or their meaning change.
+SCHEMA = 1
+
+_EPISODE = f"episode/{SCHEMA}/"
+_SKIP = "skip/"
+_PENDING = "pending/"
+_STATE = "state"
+# Never evict: the cache is the archive's only local copy, not a best-effort cache.
+_SETTINGS: dict[str, Any] = {"eviction_policy": "none", "size_limit": 2**62}
+
+
+def default_cache_dir() -> Path:
+    """`PLANETRSS_CACHE_DIR`, else the platform cache folder (~/.cache/planetrss on Linux)."""
+    if env := os.environ.get("PLANETRSS_CACHE_DIR"):
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "planetrss"
+
+
+def ref_to_dict(ref: EpisodeRef) -> dict[str, Any]:
+    data = asdict(ref)
+    data["published"] = ref.published.isoformat() if ref.published else None
+    return data
+
+
+def ref_from_dict(data: dict[str, Any]) -> EpisodeRef:
+    fields = dict(data)
+    if fields.get("published"):
+        fields["published"] = datetime.fromisoformat(fields["published"])
+    if fields.get("audio"):
+        fields["audio"] = Audio(**fields["audio"])
+    return EpisodeRef(**fields)
+
+
+class Store:
+    """One feed's cached episodes and raw pages.
+
+    Example:
+        with Store.open(Path("~/.cache/planetrss").expanduser(), "planetmoney") as store:
+            print(len(store.episode_keys()))
+    """
+
+    def __init__(self, directory: Path, feed: str) -> None:
+        self.directory = directory / feed
+        try:
+            self._episodes = diskcache.Cache(str(self.directory / "episodes"), **_SETTINGS)
+            self._pages = diskcache.Cache(str(self.directory / "pages"), **_SETTINGS)
+        except (OSError, sqlite3.Error) as exc:
+            raise CacheError(
+                f"cannot open the cache at {self.directory}: {exc} "
+                "(check permissions, or move it aside and rebuild with --cache-dir)"
+            ) from None
+
+    @classmethod
+    def open(cls, directory: Path, feed: str) -> Store:
+        return cls(directory, feed)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._episodes.close()
+        self._pages.close()
+
+    # --- parsed records --------------------------------------------------------------
+
+    def _keys(self, prefix: str) -> Iterator[str]:
+        for key in self._episodes.iterkeys():
+            if isinstance(key, str) and key.startswith(prefix):
+                yield key[len(prefix) :]
+
+    def episode_keys(self) -> set[str]:
+        """Keys of the episodes stored under the current schema."""
+        return set(self._keys(_EPISODE))
+
+    def skip_keys(self) -> set[str]:
+        return set(self._keys(_SKIP))
+
+    def save_episode(self, episode: Episode, ref: EpisodeRef) -> None:
+        """Store a parsed episode with the listing ref it came from (for --reparse)."""
+        record = {"episode": episode.to_dict(), "ref": ref_to_dict(ref)}
+        # A transaction, so a SIGKILL leaves either both writes or neither.
+        with self._episodes.transact():
+            self._episodes.set(_EPISODE + episode.key, json.dumps(record, sort_keys=True))
+            self._episodes.delete(_SKIP + episode.key)
+            self._episodes.delete(_PENDING + episode.key)
+
+    def save_skip(self, skip: Skip) -> None:
+        with self._episodes.transact():
+            self._episodes.delete(_EPISODE + skip.key)
+            self._episodes.set(_SKIP + skip.key, json.dumps(asdict(skip), sort_keys=True))
+            self._episodes.delete(_PENDING + skip.key)
+
+    def save_pending(self, ref: EpisodeRef) -> None:
+        """Remember an episode whose page failed, so the next run retries it directly."""
+        self._episodes.set(_PENDING + ref.key, json.dumps(ref_to_dict(ref), sort_keys=True))
+
+    def pending_refs(self) -> list[EpisodeRef]:
+        found = []
+        for key in sorted(self._keys(_PENDING)):
+            text = self._episodes.get(_PENDING + key)
+            if isinstance(text, str):
+                found.append(ref_from_dict(json.loads(text)))
+        return found
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        for key in list(self._keys(_EPISODE)):
+            text = self._episodes.get(_EPISODE + key)
+            if text is None:  # deleted by a concurrent --reparse
+                continue
+            try:
+                yield json.loads(text)
+            except (TypeError, ValueError):
+                raise CacheError(
+                    f"unreadable record {key!r} in {self.directory}: "
+                    "rebuild it with `planetrss build --reparse`"
+                ) from None
+
+    def episodes(self) -> list[Episode]:
+        """All stored episodes, newest first (ties broken by key, so the order is stable)."""
+        try:
+            found = [Episode.from_dict(r["episode"]) for r in self._records()]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CacheError(
+                f"a cached episode in {self.directory} does not match this version "
+                f"({exc}): rebuild with `planetrss build --reparse`"
+            ) from None
+        return sorted(found, key=lambda e: (e.published, e.key), reverse=True)
+
+    def refs(self) -> list[EpisodeRef]:
+        """The listing refs of stored episodes (what --reparse re-extracts from)."""
+        return [ref_from_dict(r["ref"]) for r in self._records()]
+
+    def delete_episode(self, key: str) -> None:
+        self._episodes.delete(_EPISODE + key)
+
+    # --- raw pages ------------------------------------------------------------------
+
+    def save_page(self, url: str, text: str) -> None:
+        self._pages.set(url, zlib.compress(text.encode("utf-8"), 6))
+
+    def load_page(self, url: str) -> str | None:
+        blob = self._pages.get(url)
+        if blob is None:
+            return None
+        try:
+            return zlib.decompress(blob).decode("utf-8")
+        except (zlib.error, TypeError, UnicodeDecodeError):
+            return None  # a damaged body is as good as none: it is fetched again
+
+    # --- build state ----------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        text = self._episodes.get(_STATE)
+        return json.loads(text) if isinstance(text, str) else {}
+
+    def save_state(self, state: dict[str, Any]) -> None:
+        self._episodes.set(_STATE, json.dumps(state, sort_keys=True))
