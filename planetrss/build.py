@@ -17,8 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from planetrss import feed, sites
 from planetrss.config import FeedConfig
@@ -27,6 +26,9 @@ from planetrss.errors import ConfigError, NothingUsableError
 from planetrss.http import Fetcher, HttpSettings, make_client
 from planetrss.models import BuildReport, EpisodeRef, Skip
 from planetrss.store import Store, default_cache_dir
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import email.utils
 import json
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Final, Literal, Protocol, cast
@@ -175,7 +175,7 @@ _RULE_TABLE: Final[dict[str, tuple[Level, str]]] = {
     ),
     "item-guid-ispermalink": (
         "warning",
-        'a guid that is not a URL needs isPermaLink="false"; otherwise readers treat it as a link',
+        'RSS reads a guid as a permalink URL unless isPermaLink="false"; readers may link to it',
     ),
     "item-guid-ispermalink-spelling": (
         "warning",
@@ -216,7 +216,7 @@ _RULE_TABLE: Final[dict[str, tuple[Level, str]]] = {
     ),
     "item-transcript-invalid": (
         "error",
-        "<podcast:transcript> needs a url and a type (e.g. text/html) for players to use it",
+        "players need a url and a type (e.g. text/html) to use a transcript",
     ),
 }
 
@@ -354,7 +354,7 @@ def check_feed(data: bytes, now: datetime | None = None) -> list[Finding]:
     return list(_check_document(root, len(data), now))
 
 
-def findings_to_json(findings: list[Finding]) -> str:
+def findings_to_json(findings: Iterable[Finding]) -> str:
     """Findings as a JSON array of {level, rule, message, where} objects."""
     return json.dumps([asdict(f) for f in findings], indent=2, ensure_ascii=False)
 
@@ -407,7 +407,13 @@ def _check_channel(channel: _Node, self_url: str | None) -> Iterator[Finding]:
         yield _finding("channel-link-missing", where, _absent(channel, "link"))
     elif self_url and link.rstrip("/") == self_url.rstrip("/"):
         yield _finding("channel-link-is-feed", where, f"<link> is the feed URL {link}")
-    yield from _check_description(channel, where, "channel-description", "show description")
+    size = _description_bytes(channel)
+    if not size:
+        yield _finding("channel-description-missing", where, _absent(channel, "description"))
+    elif size > MAX_DESCRIPTION_BYTES:
+        yield _finding(
+            "channel-description-too-long", where, f"the show description is {size:,} bytes"
+        )
     yield from _check_language(channel)
     yield from _check_atom_self(channel)
     yield from _check_channel_image(channel)
@@ -435,15 +441,9 @@ def _check_channel(channel: _Node, self_url: str | None) -> Iterator[Finding]:
             yield from _check_podcast_urls(child, where)
 
 
-def _check_description(node: _Node, where: str, prefix: str, name: str) -> Iterator[Finding]:
-    description = _child_text(node, "description")
-    if not description:
-        if prefix == "channel-description":
-            yield _finding(f"{prefix}-missing", where, _absent(node, "description"))
-        return
-    size = len(description.encode("utf-8"))
-    if size > MAX_DESCRIPTION_BYTES:
-        yield _finding(f"{prefix}-too-long", where, f"the {name} is {size:,} bytes")
+def _description_bytes(node: _Node) -> int:
+    """The UTF-8 size of the <description> text (markup in CDATA counts); 0 when absent."""
+    return len((_child_text(node, "description") or "").encode("utf-8"))
 
 
 def _check_language(channel: _Node) -> Iterator[Finding]:
@@ -591,11 +591,11 @@ def _check_items(items: list[_Node], now: datetime) -> Iterator[Finding]:
             else:
                 first_seen[guid] = number
         if unsorted and number - 1 == unsorted[0]:
-            previous = _previous_date(dates, number - 1)
+            date, previous = dates[number - 1], _previous_date(dates, number - 1)
             yield _finding(
                 "channel-items-unsorted",
                 where,
-                f"this item is newer than one listed before it (published {previous:%Y-%m-%d}); "
+                f"published {date:%Y-%m-%d}, after an item listed before it ({previous:%Y-%m-%d}); "
                 f"{len(unsorted)} item(s) out of order",
             )
 
@@ -623,7 +623,11 @@ def _check_item(item: _Node, where: str, now: datetime) -> Iterator[Finding]:
     yield from _check_enclosure(item, where)
     yield from _check_guid(item, where)
     yield from _check_pubdate(item, where, now)
-    yield from _check_description(item, where, "item-description", "episode description")
+    size = _description_bytes(item)
+    if size > MAX_DESCRIPTION_BYTES:
+        yield _finding(
+            "item-description-too-long", where, f"the episode description is {size:,} bytes"
+        )
     yield from _check_itunes_item(item, where)
     yield from _check_transcripts(item, where)
     yield from _check_podcast_urls(item, where)
@@ -686,7 +690,7 @@ def _check_guid(item: _Node, where: str) -> Iterator[Finding]:
         yield _finding(
             "item-guid-ispermalink",
             where,
-            f'guid {_quote(value)} has no isPermaLink="false"',
+            f'guid {_quote(value)} is not a URL and has no isPermaLink="false"',
         )
 
 
@@ -721,7 +725,7 @@ def _check_pubdate(item: _Node, where: str, now: datetime) -> Iterator[Finding]:
         yield _finding(
             "item-pubdate-invalid",
             where,
-            f"pubDate {_quote(text)} {problem or 'has a bad weekday'}",
+            f"pubDate {_quote(text)} {problem or 'has an unknown weekday'}",
         )
         return
     if weekday and weekday.group(1) != _WEEKDAYS[date.weekday()]:

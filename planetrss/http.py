@@ -11,7 +11,7 @@ import asyncio
 import email.utils
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -115,7 +115,7 @@ class Fetcher:
         client: httpx.AsyncClient,
         settings: HttpSettings | None = None,
         *,
-        sleep: Callable[[float], object] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.client = client
         self.settings = settings or HttpSettings()
@@ -184,8 +184,8 @@ class Fetcher:
             if status >= 400:
                 raise FetchError(url, f"HTTP {status}")
             if method == "HEAD":
-                return response.headers.get("Content-Length", "")
-            declared = response.headers.get("Content-Length", "")
+                return str(response.headers.get("Content-Length", ""))
+            declared = str(response.headers.get("Content-Length", ""))
             cap = self.settings.max_bytes
             if declared.isdigit() and int(declared) > cap:
                 raise FetchError(url, f"response of {declared} bytes exceeds the {cap}-byte cap")

@@ -1,0 +1,245 @@
+"""The crawl's decisions, on a toy site behind respx: what is fetched, when paging stops."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import httpx
+import pytest
+import respx
+
+from planetrss.crawl import Crawl, Parser
+from planetrss.http import Fetcher, HttpSettings
+from planetrss.models import Audio, Episode, EpisodeRef, Listing, Skip
+from planetrss.sites.base import Site
+
+ORIGIN = "https://toy.test"
+
+
+@dataclass(frozen=True)
+class ToySite(Site):
+    """Listing pages are lines of `key [unavailable]`; episode pages say `ok`, `noaudio` or `broken`."""
+
+    page_size: ClassVar[int] = 3
+
+    def listing_url(self, index: int) -> str:
+        return f"{self.origin}/list/{index}"
+
+    def parse_listing(self, url: str, text: str) -> Listing:
+        refs = []
+        for line in text.split():
+            key, _, flag = line.partition(":")
+            audio = Audio(f"{self.origin}/a/{key}.mp3", available=flag != "unavailable")
+            refs.append(EpisodeRef(key=key, url=f"{self.origin}/ep/{key}", title=f"Title {key}", audio=audio))
+        return Listing(url=url, refs=tuple(refs), item_count=len(refs))
+
+    def parse_episode(self, ref: EpisodeRef, url: str, text: str) -> Episode | Skip:
+        if text == "broken":
+            raise ValueError("no title anywhere")
+        if text == "noaudio":
+            return Skip(ref.key, url, "no audio")
+        return Episode(key=ref.key, title=ref.title, url=url, published=datetime(2020, 1, 1, tzinfo=UTC), audio_url=f"{self.origin}/a/{ref.key}.mp3")
+
+
+@dataclass
+class FakeStore:
+    pages: dict[str, str] = field(default_factory=dict)
+    episodes: dict[str, Episode] = field(default_factory=dict)
+    skips: dict[str, Skip] = field(default_factory=dict)
+    pending: dict[str, EpisodeRef] = field(default_factory=dict)
+
+    def save_page(self, url: str, text: str) -> None:
+        self.pages[url] = text
+
+    def save_episode(self, episode: Episode, ref: EpisodeRef) -> None:
+        self.episodes[episode.key] = episode
+        self.pending.pop(episode.key, None)
+
+    def save_skip(self, skip: Skip) -> None:
+        self.skips[skip.key] = skip
+
+    def save_pending(self, ref: EpisodeRef) -> None:
+        self.pending[ref.key] = ref
+
+
+class ToyServer:
+    """A site of `keys` (newest first), 3 per listing page; records every path asked for."""
+
+    def __init__(self, keys: list[str], episode_bodies: dict[str, str] | None = None) -> None:
+        self.keys = keys
+        self.bodies = episode_bodies or {}
+        self.paths: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        self.paths.append(path)
+        if m := re.fullmatch(r"/list/(\d+)", path):
+            index = int(m.group(1))
+            return httpx.Response(200, text="\n".join(self.keys[index * 3 : index * 3 + 3]))
+        if m := re.fullmatch(r"/ep/(.+)", path):
+            body = self.bodies.get(m.group(1), "ok")
+            return httpx.Response(503 if body == "503" else 200, text=body)
+        return httpx.Response(404)
+
+    def listings(self) -> list[str]:
+        return sorted(p for p in self.paths if p.startswith("/list/"))
+
+    def episodes(self) -> list[str]:
+        return sorted(p.removeprefix("/ep/") for p in self.paths if p.startswith("/ep/"))
+
+
+async def run_crawl(server: ToyServer, store: FakeStore, *, full: bool = False, pending: list[EpisodeRef] | None = None, concurrency: int = 4):  # type: ignore[no-untyped-def]
+    settings = HttpSettings(concurrency=concurrency, retries=1, backoff=0.001)
+    with respx.mock:
+        respx.route(host="toy.test").mock(side_effect=server)
+        async with httpx.AsyncClient() as client:
+            parser = Parser(workers=0)
+            try:
+                crawl = Crawl(
+                    site=ToySite(ORIGIN),
+                    fetcher=Fetcher(client, settings),
+                    store=store,
+                    parser=parser,
+                    stored=set(store.episodes),
+                    known=set(store.episodes) | set(store.skips),
+                    pending=pending or [],
+                    full=full,
+                )
+                return await crawl.run()
+            finally:
+                parser.close()
+
+
+def keys(n: int) -> list[str]:
+    return [f"k{i:03d}" for i in range(n, 0, -1)]  # newest first
+
+
+async def test_cold_crawl_fetches_everything_once_and_stops_at_the_short_page() -> None:
+    server = ToyServer(keys(10))  # pages of 3: 3, 3, 3, 1
+    store = FakeStore()
+    result = await run_crawl(server, store, concurrency=2)
+    assert server.episodes() == sorted(keys(10))
+    assert set(store.episodes) == set(keys(10))
+    # Waves of 2 pages: 0-1, 2-3; page 3 is short, so no wave after it.
+    assert server.listings() == ["/list/0", "/list/1", "/list/2", "/list/3"]
+    assert len(result.new) == 10 and not result.failed
+    assert set(store.pages) >= {f"{ORIGIN}/ep/{k}" for k in keys(10)}
+
+
+async def test_warm_crawl_asks_for_one_listing_page_only() -> None:
+    store = FakeStore()
+    await run_crawl(ToyServer(keys(10)), store)
+    server = ToyServer(keys(10))
+    result = await run_crawl(server, store)
+    assert server.paths == ["/list/0"]
+    assert result.new == []
+
+
+async def test_incremental_crawl_fetches_only_what_is_new() -> None:
+    store = FakeStore()
+    await run_crawl(ToyServer(keys(10)), store)
+    server = ToyServer(keys(12))  # two new episodes on top
+    result = await run_crawl(server, store)
+    assert server.listings() == ["/list/0"]  # its oldest item is known: stop
+    assert server.episodes() == ["k011", "k012"]
+    assert {e.key for e in result.new} == {"k011", "k012"}
+
+
+async def test_more_new_than_a_page_walks_on_in_doubling_waves() -> None:
+    store = FakeStore()
+    await run_crawl(ToyServer(keys(3)), store)
+    server = ToyServer(keys(13))
+    await run_crawl(server, store, concurrency=8)
+    assert server.episodes() == sorted(keys(13)[:10])
+    # Page 0 alone, then pages 1-2, then the wave 3-6: page 3 (k004, k003, k002) reaches
+    # known episodes, so no wave follows; 4-6 were already on the wire with it.
+    assert server.listings() == [f"/list/{i}" for i in range(7)]
+
+
+async def test_full_walks_every_page_but_fetches_only_unknown_episodes() -> None:
+    store = FakeStore()
+    await run_crawl(ToyServer(keys(10)), store)
+    server = ToyServer(keys(10))
+    await run_crawl(server, store, full=True)
+    assert server.listings() == ["/list/0", "/list/1", "/list/2", "/list/3"]
+    assert server.episodes() == []
+
+
+async def test_duplicates_across_shifting_pages_are_fetched_once() -> None:
+    server = ToyServer(["k9", "k8", "k7", "k7", "k6", "k5", "k5"])
+    store = FakeStore()
+    result = await run_crawl(server, store)
+    assert server.episodes() == ["k5", "k6", "k7", "k8", "k9"]
+    assert len(result.new) == 5
+
+
+async def test_failures_are_recorded_remembered_and_retried_next_run() -> None:
+    server = ToyServer(keys(4), {"k002": "503", "k003": "broken", "k004": "noaudio"})
+    store = FakeStore()
+    result = await run_crawl(server, store)
+    reasons = {f.url.rsplit("/", 1)[1]: f.reason for f in result.failed}
+    assert reasons["k002"].startswith("HTTP 503")
+    assert reasons["k003"] == "could not extract: no title anywhere"
+    assert [s.reason for s in result.skipped] == ["no audio"]
+    assert set(store.pending) == {"k002", "k003"}
+    assert set(store.episodes) == {"k001"}
+
+    # Next run: the site is fixed; pending pages are fetched directly, and the skipped
+    # episode, still on the re-walked first page, is looked at again.
+    server = ToyServer(keys(4))
+    result = await run_crawl(server, store, pending=list(store.pending.values()))
+    assert set(store.episodes) == {"k001", "k002", "k003", "k004"}
+    assert store.pending == {}
+    assert not result.failed
+
+
+async def test_unavailable_audio_is_skipped_without_fetching_its_page() -> None:
+    server = ToyServer(["k3", "k2:unavailable", "k1"])
+    store = FakeStore()
+    result = await run_crawl(server, store)
+    assert server.episodes() == ["k1", "k3"]
+    assert [(s.key, s.reason) for s in result.skipped] == [("k2", "audio not available yet")]
+
+
+async def test_a_failed_listing_page_ends_paging_and_is_reported() -> None:
+    server = ToyServer(keys(9))
+    store = FakeStore()
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/list/1":
+            return httpx.Response(500)
+        return server(request)
+
+    with respx.mock:
+        respx.route(host="toy.test").mock(side_effect=flaky)
+        async with httpx.AsyncClient() as client:
+            parser = Parser(workers=0)
+            crawl = Crawl(ToySite(ORIGIN), Fetcher(client, HttpSettings(concurrency=1, retries=0)), store, parser, set(), set())
+            result = await crawl.run()
+            parser.close()
+    assert [f.url for f in result.failed] == [f"{ORIGIN}/list/1"]
+    assert set(store.episodes) == set(keys(9)[:3])
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+async def test_parser_runs_off_the_loop(workers: int) -> None:
+    parser = Parser(workers=workers)
+    try:
+        ref = EpisodeRef(key="k1", url=f"{ORIGIN}/ep/k1", title="T")
+        if workers:
+            # A process pool needs an importable site: use the real NPR kind on a tiny page.
+            from planetrss.sites.npr import NprSite
+
+            site: Site = NprSite(ORIGIN, "1")
+            page = "<html><head><meta property='og:title' content='T'></head><body></body></html>"
+            found, seconds = await parser.episode(site, ref, ref.url, page)
+            assert isinstance(found, Skip)
+        else:
+            found, seconds = await parser.episode(ToySite(ORIGIN), ref, ref.url, "ok")
+            assert isinstance(found, Episode)
+        assert seconds >= 0
+    finally:
+        parser.close()

@@ -1,0 +1,142 @@
+"""The Fetcher: retries what may recover, honours Retry-After, refuses what is too big."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+import respx
+
+from planetrss.http import Fetcher, FetchError, HttpSettings, make_client, retry_after
+
+URL = "https://site.test/page"
+
+
+class Sleeps:
+    """Records the waits instead of sleeping, so the tests take no time."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def fetcher(**settings: object) -> tuple[Fetcher, Sleeps]:
+    sleeps = Sleeps()
+    config = HttpSettings(**settings)  # type: ignore[arg-type]
+    return Fetcher(make_client(config), config, sleep=sleeps), sleeps
+
+
+@respx.mock
+async def test_retries_5xx_then_succeeds() -> None:
+    route = respx.get(URL).mock(side_effect=[httpx.Response(503), httpx.Response(502), httpx.Response(200, text="ok")])
+    fetch, sleeps = fetcher()
+    assert await fetch.get_text(URL) == "ok"
+    assert route.call_count == 3
+    assert fetch.requests == 3
+    assert len(sleeps.waits) == 2
+    assert 0.25 <= sleeps.waits[0] <= 0.5 and 0.5 <= sleeps.waits[1] <= 1.0  # backoff doubles
+
+
+@respx.mock
+async def test_gives_up_after_retries_with_the_reason() -> None:
+    respx.get(URL).mock(return_value=httpx.Response(500))
+    fetch, sleeps = fetcher(retries=2)
+    with pytest.raises(FetchError, match=r"HTTP 500 \(after 3 attempts\)"):
+        await fetch.get_text(URL)
+    assert fetch.requests == 3
+
+
+@respx.mock
+async def test_429_honours_retry_after_and_slows_the_host() -> None:
+    respx.get(URL).mock(side_effect=[httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, text="ok")])
+    fetch, sleeps = fetcher(concurrency=16)
+    assert await fetch.get_text(URL) == "ok"
+    assert sleeps.waits == [7.0]
+    assert fetch.host_limit(URL).limit == 8
+
+
+@respx.mock
+async def test_retry_after_is_capped() -> None:
+    respx.get(URL).mock(side_effect=[httpx.Response(503, headers={"Retry-After": "86400"}), httpx.Response(200, text="ok")])
+    fetch, sleeps = fetcher(max_wait=30)
+    await fetch.get_text(URL)
+    assert sleeps.waits == [30]
+
+
+@respx.mock
+async def test_404_is_not_retried() -> None:
+    route = respx.get(URL).mock(return_value=httpx.Response(404))
+    fetch, sleeps = fetcher()
+    with pytest.raises(FetchError, match="HTTP 404"):
+        await fetch.get_text(URL)
+    assert route.call_count == 1 and sleeps.waits == []
+
+
+@respx.mock
+async def test_connection_errors_and_timeouts_are_retried() -> None:
+    respx.get(URL).mock(side_effect=[httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.Response(200, text="ok")])
+    fetch, _ = fetcher()
+    assert await fetch.get_text(URL) == "ok"
+    respx.get(URL).mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(FetchError, match="ConnectError: refused"):
+        await fetcher(retries=1)[0].get_text(URL)
+
+
+@respx.mock
+async def test_oversized_responses_are_refused() -> None:
+    respx.get(URL).mock(return_value=httpx.Response(200, content=b"x" * 2000))
+    fetch, _ = fetcher(max_bytes=1000)
+    with pytest.raises(FetchError, match="exceeds the 1000-byte cap"):
+        await fetch.get_text(URL)
+
+
+@respx.mock
+async def test_redirect_loops_fail_cleanly() -> None:
+    respx.get(URL).mock(return_value=httpx.Response(301, headers={"Location": URL}))
+    fetch, _ = fetcher()
+    with pytest.raises(FetchError, match="too many redirects"):
+        await fetch.get_text(URL)
+
+
+@respx.mock
+async def test_bad_bytes_become_replacement_characters() -> None:
+    respx.get(URL).mock(return_value=httpx.Response(200, content=b"caf\xe9 ok", headers={"Content-Type": "text/html; charset=utf-8"}))
+    fetch, _ = fetcher()
+    assert await fetch.get_text(URL) == "caf\ufffd ok"
+
+
+@respx.mock
+async def test_user_agent_is_descriptive() -> None:
+    route = respx.get(URL).mock(return_value=httpx.Response(200, text="ok"))
+    fetch, _ = fetcher()
+    await fetch.get_text(URL)
+    assert route.calls[0].request.headers["User-Agent"].startswith("planetrss/")
+
+
+async def test_host_limit_bounds_concurrency() -> None:
+    in_flight = 0
+    peak = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return httpx.Response(200, text="ok")
+
+    config = HttpSettings(concurrency=3)
+    fetch = Fetcher(httpx.AsyncClient(transport=httpx.MockTransport(handler)), config)
+    await asyncio.gather(*(fetch.get_text(f"https://site.test/{i}") for i in range(20)))
+    assert peak == 3
+
+
+def test_retry_after_forms() -> None:
+    assert retry_after("120") == 120
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470) == 10
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412490) == 0
+    assert retry_after("soon") is None
+    assert retry_after(None) is None
