@@ -12,6 +12,7 @@ The only module that knows all five stages. `build()` is the library's main entr
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,13 +23,21 @@ from typing import TYPE_CHECKING
 from planetrss import feed, sites
 from planetrss.config import FeedConfig
 from planetrss.crawl import Crawl, CrawlResult, Parser, Progress
-from planetrss.errors import ConfigError, NothingUsableError
+from planetrss.errors import (
+    ConfigError,
+    FeedRefusedError,
+    LockedError,
+    NothingUsableError,
+)
 from planetrss.http import Fetcher, HttpSettings, make_client
 from planetrss.models import BuildReport, EpisodeRef, Skip
-from planetrss.store import Store, default_cache_dir
+from planetrss.store import FeedLock, Store, default_cache_dir
 
 if TYPE_CHECKING:
     import httpx
+
+
+log = logging.getLogger("planetrss")
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,10 @@ class BuildOptions:
     cache_dir: Path | None = None  # None: PLANETRSS_CACHE_DIR or ~/.cache/planetrss
     http: HttpSettings = field(default_factory=HttpSettings)
     parse_workers: int | None = None  # processes for parsing; None: one per core
+    wait: bool = True  # another build of the same feed running: wait (or raise LockedError)
+    force: bool = False  # write the feed even if it drops episodes the previous one had
+    # More than this share of episode pages failing means the site is down or changed.
+    max_failed_share: float = 0.5
 
 
 def make_site(config: FeedConfig) -> sites.Site:
@@ -75,8 +88,33 @@ async def build_async(
     options = options or BuildOptions()
     started = time.perf_counter()
     site = make_site(config)  # before any network use: a bad definition fails first
+    cache_dir = options.cache_dir or default_cache_dir()
+    lock = FeedLock(cache_dir, config.name)
+    if not lock.acquire(wait=False):
+        if not options.wait:
+            raise LockedError(
+                f"{config.name}: another build of this feed is running (lock {lock.path}); "
+                "try again later, or leave out --no-wait to wait for it"
+            )
+        log.warning("%s: another build of this feed is running; waiting for it", config.name)
+        await asyncio.to_thread(lock.acquire, wait=True)
+    try:
+        return await _build_locked(config, options, site, cache_dir, started, client, on_progress)
+    finally:
+        lock.release()
+
+
+async def _build_locked(
+    config: FeedConfig,
+    options: BuildOptions,
+    site: sites.Site,
+    cache_dir: Path,
+    started: float,
+    client: httpx.AsyncClient | None,
+    on_progress: Callable[[Progress], None] | None,
+) -> BuildReport:
     timings: dict[str, float] = {}
-    with Store(options.cache_dir or default_cache_dir(), config.name) as store:
+    with Store(cache_dir, config.name) as store:
         parser = Parser(options.parse_workers)
         try:
             if options.reparse:
@@ -93,7 +131,9 @@ async def build_async(
 
         mark = time.perf_counter()
         episodes = store.episodes()
-        _check_usable(config, result, episodes_cached=len(episodes))
+        _check_usable(config, result, options, episodes_cached=len(episodes))
+        if not options.force:
+            _check_nothing_dropped(config, {e.key for e in episodes})
         data = feed.render_feed(config, episodes)
         written = feed.write_feed(config.output, data)
         timings["render"] = time.perf_counter() - mark
@@ -173,17 +213,47 @@ async def _reparse(site: sites.Site, store: Store, parser: Parser) -> None:
             group.create_task(one(ref))
 
 
-def _check_usable(config: FeedConfig, result: CrawlResult, *, episodes_cached: int) -> None:
-    """Refuse to write a feed from a crawl that found nothing: the site is down or changed."""
+def _check_usable(
+    config: FeedConfig, result: CrawlResult, options: BuildOptions, *, episodes_cached: int
+) -> None:
+    """Refuse to write a feed from a crawl that went wrong: the site is down or changed.
+
+    The episodes that did arrive are in the cache already; only the feed file waits.
+    """
+    kept = f"{config.output} left as it was"
+    if result.unrecognised:
+        first = result.unrecognised[0]
+        raise NothingUsableError(
+            f"{config.name}: the site's pages have changed: {first.url}: {first.reason}; {kept}"
+        )
+    attempts, failures = result.episode_attempts, result.episode_failures
+    if attempts >= 4 and failures > options.max_failed_share * attempts:
+        first = result.failed[-1]
+        raise NothingUsableError(
+            f"{config.name}: {failures} of {attempts} episode pages failed "
+            f"(e.g. {first.url}: {first.reason}); {kept}"
+        )
     if episodes_cached:
         return
     if result.failed:
         first = result.failed[0]
         raise NothingUsableError(
             f"{config.name}: nothing usable: {first.url}: {first.reason} "
-            f"({len(result.failed)} page(s) failed); no feed written"
+            f"({len(result.failed)} page(s) failed); {kept}"
         )
     raise NothingUsableError(
         f"{config.name}: no episodes found at {config.origin} "
-        "(the site may have changed its pages); no feed written"
+        f"(the site may have changed its pages); {kept}"
     )
+
+
+def _check_nothing_dropped(config: FeedConfig, keys: set[str]) -> None:
+    """Refuse a feed that loses episodes the previous one had (a lost cache, a bad parse)."""
+    dropped = sorted(feed.read_guids(config.output) - keys)
+    if dropped:
+        shown = ", ".join(dropped[:3]) + (", ..." if len(dropped) > 3 else "")
+        raise FeedRefusedError(
+            f"{config.name}: the new feed would drop {len(dropped)} episode(s) that "
+            f"{config.output} has (guids {shown}); {config.output} left as it was "
+            "(--force writes it anyway)"
+        )

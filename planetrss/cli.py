@@ -16,7 +16,7 @@ import typer
 
 from planetrss import __version__
 from planetrss.config import FeedConfig, find_feed, list_feeds, load_feed
-from planetrss.errors import PlanetrssError
+from planetrss.errors import ConfigError, NothingUsableError, PlanetrssError
 
 if TYPE_CHECKING:
     from planetrss.build import BuildOptions
@@ -168,6 +168,12 @@ def build_command(
     concurrency: Annotated[
         int, typer.Option("--concurrency", "-c", min=1, max=256, help="Requests in flight per host.")
     ] = 16,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write the feed even if it drops episodes the old one had.")
+    ] = False,
+    no_wait: Annotated[
+        bool, typer.Option("--no-wait", help="Exit at once if a build of the feed is running.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success (for cron).")] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="List every failure and skip, and timings.")
@@ -195,7 +201,12 @@ def build_command(
     except PlanetrssError as error:
         raise _fail(error) from None
     options = BuildOptions(
-        full=full, reparse=reparse, cache_dir=cache_dir, http=HttpSettings(concurrency=concurrency)
+        full=full,
+        reparse=reparse,
+        cache_dir=cache_dir,
+        http=HttpSettings(concurrency=concurrency),
+        wait=not no_wait,
+        force=force,
     )
     status = 0
     for config in configs:
@@ -305,6 +316,56 @@ def demo_command(
     raise typer.Exit(status)
 
 
+@app.command("check")
+def check_command(
+    target: Annotated[str, typer.Argument(metavar="FILE|URL", help="A feed file, or an http(s) URL.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+) -> None:
+    """Lint any podcast RSS feed against what players and validators require.
+
+    Prints each error and warning with the item it concerns and the rule's reason;
+    exits 1 when there is an error, 0 otherwise.
+
+    Example: planetrss check feeds/planetmoney.xml
+    """
+    from planetrss.check import check_feed, findings_to_json
+
+    try:
+        data = _read_feed_source(target)
+    except PlanetrssError as error:
+        raise _fail(error) from None
+    findings = check_feed(data)
+    errors = sum(1 for f in findings if f.level == "error")
+    if as_json:
+        typer.echo(findings_to_json(findings))
+    else:
+        for finding in findings:
+            typer.echo(f"{finding.level}: {finding.where}: {finding.message} [{finding.rule}]")
+        typer.echo(f"{target}: {errors} errors, {len(findings) - errors} warnings")
+    raise typer.Exit(1 if errors else 0)
+
+
+def _read_feed_source(target: str) -> bytes:
+    if target.startswith(("http://", "https://")):
+        import asyncio
+
+        from planetrss.http import Fetcher, FetchError, HttpSettings, make_client
+
+        async def fetch() -> bytes:
+            settings = HttpSettings(retries=2)
+            async with make_client(settings) as client:
+                return await Fetcher(client, settings).get_bytes(target)
+
+        try:
+            return asyncio.run(fetch())
+        except FetchError as error:
+            raise NothingUsableError(f"cannot fetch {target}: {error.reason}") from None
+    try:
+        return Path(target).read_bytes()
+    except OSError as error:
+        raise ConfigError(target, None, f"cannot read: {error.strerror or error}") from None
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"planetrss {__version__}")
@@ -321,4 +382,7 @@ def _root(
 
 
 def main() -> None:
+    import logging
+
+    logging.basicConfig(format="planetrss: %(message)s", level=logging.WARNING)
     app()

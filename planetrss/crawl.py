@@ -56,6 +56,10 @@ class CrawlResult:
     listings: list[Listing] = field(default_factory=list)
     parse_seconds: list[float] = field(default_factory=list)
     loop_lag: list[float] = field(default_factory=list)
+    # Listing pages that look like a changed site: content, but no episode found in it.
+    unrecognised: list[Failure] = field(default_factory=list)
+    episode_attempts: int = 0
+    episode_failures: int = 0
 
     @property
     def parse_median_ms(self) -> float:
@@ -117,6 +121,19 @@ async def _watch_loop_lag(samples: list[float], interval: float = 0.01) -> None:
         start = loop.time()
         await asyncio.sleep(interval)
         samples.append(max(0.0, loop.time() - start - interval))
+
+
+# A listing past the end is empty or nearly; a real page of items is tens of kilobytes.
+_CONTENT_WITHOUT_ITEMS = 2000
+
+
+def _unrecognised(listing: Listing, text: str) -> str | None:
+    """Why this listing page looks like a changed layout, or None when it looks fine."""
+    if listing.item_count and not listing.refs and not listing.skips:
+        return f"{listing.item_count} items found, but no episode could be read from them"
+    if not listing.item_count and len("".join(text.split())) > _CONTENT_WITHOUT_ITEMS:
+        return "the page has content but no episode items were found"
+    return None
 
 
 @dataclass
@@ -194,6 +211,9 @@ class Crawl:
         listing, seconds = await self.parser.listing(self.site, url, text)
         self.store.save_page(url, text)
         self.result.listings.append(listing)
+        if problem := _unrecognised(listing, text):
+            self.result.unrecognised.append(Failure(url, problem))
+            return None
         self.progress.listing_pages += 1
         for skip in listing.skips:
             self._record_skip(skip)
@@ -221,6 +241,7 @@ class Crawl:
         self.store.save_skip(skip)
 
     async def _episode(self, ref: EpisodeRef) -> None:
+        self.result.episode_attempts += 1
         try:
             text = await self.fetcher.get_text(ref.url)
         except FetchError as exc:
@@ -243,6 +264,7 @@ class Crawl:
 
     def _fail(self, ref: EpisodeRef, reason: str) -> None:
         self.result.failed.append(Failure(ref.url, reason))
+        self.result.episode_failures += 1
         self.store.save_pending(ref)
         self.progress.episodes_done += 1
         self._report()

@@ -295,3 +295,16 @@ def write_feed(path: Path, data: bytes) -> bool:
     finally:
         os.close(dir_fd)
     return True
+
+
+def read_guids(path: Path) -> set[str]:
+    """The item guids of an existing feed file; empty when there is none or it is unreadable."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return set()
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return set()  # a broken previous feed is nothing to protect
+    return {g.text.strip() for g in root.iterfind("channel/item/guid") if g.text and g.text.strip()}

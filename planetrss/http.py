@@ -136,14 +136,20 @@ class Fetcher:
 
     async def get_text(self, url: str) -> str:
         """The decoded body of `url`; raises FetchError after retries."""
-        return await self._request("GET", url)
+        body = await self._request("GET", url)
+        # Bad bytes become U+FFFD rather than failing the page: the parser copes.
+        return body.data.decode(body.encoding, errors="replace")
+
+    async def get_bytes(self, url: str) -> bytes:
+        """The raw body of `url` (for documents that declare their own encoding, like XML)."""
+        return (await self._request("GET", url)).data
 
     async def head_size(self, url: str) -> int | None:
         """Content-Length from a HEAD request, or None when the server does not say."""
-        text = await self._request("HEAD", url)
-        return int(text) if text.isdigit() else None
+        length = (await self._request("HEAD", url)).length
+        return int(length) if length.isdigit() else None
 
-    async def _request(self, method: str, url: str) -> str:
+    async def _request(self, method: str, url: str) -> _Body:
         limit = self.host_limit(url)
         attempt = 0
         while True:
@@ -174,7 +180,7 @@ class Fetcher:
             attempt += 1
             await self._sleep(delay)  # outside the host limit: a waiting task holds no slot
 
-    async def _once(self, method: str, url: str) -> str:
+    async def _once(self, method: str, url: str) -> _Body:
         async with self.client.stream(method, url) as response:
             status = response.status_code
             if status in RETRY_STATUSES:
@@ -183,9 +189,10 @@ class Fetcher:
                 )
             if status >= 400:
                 raise FetchError(url, f"HTTP {status}")
-            if method == "HEAD":
-                return str(response.headers.get("Content-Length", ""))
             declared = str(response.headers.get("Content-Length", ""))
+            encoding = response.encoding or "utf-8"
+            if method == "HEAD":
+                return _Body(b"", encoding, declared)
             cap = self.settings.max_bytes
             if declared.isdigit() and int(declared) > cap:
                 raise FetchError(url, f"response of {declared} bytes exceeds the {cap}-byte cap")
@@ -194,8 +201,14 @@ class Fetcher:
                 body += chunk
                 if len(body) > cap:
                     raise FetchError(url, f"response exceeds the {cap}-byte cap")
-            # Bad bytes become U+FFFD rather than failing the page: the parser copes.
-            return body.decode(response.encoding or "utf-8", errors="replace")
+            return _Body(bytes(body), encoding, declared)
+
+
+@dataclass(frozen=True)
+class _Body:
+    data: bytes
+    encoding: str
+    length: str  # the Content-Length header, "" when absent
 
 
 class _Retryable(Exception):

@@ -16,6 +16,7 @@ re-extracted from the raw pages, without network).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
@@ -192,3 +193,36 @@ class Store:
 
     def save_state(self, state: dict[str, Any]) -> None:
         self._episodes.set(_STATE, json.dumps(state, sort_keys=True))
+
+
+class FeedLock:
+    """One build of a feed at a time: an exclusive flock on `<cache_dir>/<feed>/lock`.
+
+    The kernel drops the lock when the process dies, however it dies (SIGKILL too),
+    so a crashed build never leaves a stale lock behind.
+    """
+
+    def __init__(self, directory: Path, feed: str) -> None:
+        self.path = directory / feed / "lock"
+        self._fd: int | None = None
+
+    def acquire(self, *, wait: bool) -> bool:
+        """Take the lock; False when `wait` is off and another build holds it."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise CacheError(f"cannot create the lock file {self.path}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

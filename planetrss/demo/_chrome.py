@@ -60,7 +60,7 @@ HEAD_SCRIPTS: Final = (
     '<script type="text/javascript" src="https://s.npr.org/templates/javascript/lib/modernizr/'
     'modernizr.custom.js"></script>\n<script>\n   !function(e){function c(a){if(d[a])return '
     "d[a].exports;var f=d[a]={exports:{},id:a,loaded:!1};return e[a].call(f.exports,f,f.exports,c),"
-    "f.loaded=!0,f.exports}var d={};c.m=e,c.c=d,c.p=\"/templates/javascript/dist/bundles/\"}([]);\n"
+    'f.loaded=!0,f.exports}var d={};c.m=e,c.c=d,c.p="/templates/javascript/dist/bundles/"}([]);\n'
     '</script>\n<link rel="stylesheet" media="screen, print" href="https://s.npr.org/templates/'
     'javascript/dist/bundles/persistent-css-5202845aa7411b821b01.css" /><link rel="stylesheet" '
     'media="screen, print" href="https://s.npr.org/templates/javascript/dist/bundles/'
@@ -107,7 +107,7 @@ FOOTER: Final = (
     '    <li><a href="/about-npr/179876898/terms-of-use">Terms of Use</a></li>\n'
     '    <li><a href="/about-npr/179878450/privacy-policy">Privacy</a></li>\n'
     '    <li><a href="https://text.npr.org/">Text-Only</a></li>\n  </ul>\n</div>\n</div></footer>'
-    "<script type=\"text/javascript\">\n   (function () {\n    var loadPageJs = function () { "
+    '<script type="text/javascript">\n   (function () {\n    var loadPageJs = function () { '
     "webpackJsonp([71,22],{0:function(n,t,c){n.exports=c(1274)}}); };\n"
     "    if (document.readyState === 'complete') { loadPageJs(); }\n"
     "    else { window.addEventListener('load', loadPageJs); }\n})();\n</script>"

@@ -15,6 +15,7 @@ From a shell (the benchmark runs it in its own process; the first line is the or
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import socket
 import sys
@@ -90,12 +91,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, head: bool) -> None:
         demo = self.server.demo
         target = self.path
-        demo._count(demo.site.classify(target))
+        kind = demo.site.classify(target)
+        demo._count(kind)
         if demo.latency > 0:
             time.sleep(demo.latency)
         fault = demo.fault(target) if demo.fault is not None else None
         if fault is not None:
-            response = Response(fault.status, "other", fault.body, headers=tuple(fault.headers.items()))
+            headers = tuple(fault.headers.items())
+            content_type = next((v for k, v in headers if k.lower() == "content-type"), HTML)
+            headers = tuple((k, v) for k, v in headers if k.lower() != "content-type")
+            response = Response(fault.status, kind, fault.body, content_type, headers)
         else:
             try:
                 response = demo.site.respond(target)
@@ -106,8 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
-        if fault is None or not any(k.lower() == "content-type" for k in fault.headers):
-            self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(response.content_length))
         self.end_headers()
         if head:
@@ -118,12 +122,15 @@ class _Handler(BaseHTTPRequestHandler):
         remaining = response.length
         while remaining > 0:
             n = min(remaining, _CHUNK)
-            self.wfile.write(_ZEROS[:n] if n < _CHUNK else _ZEROS)
+            self.wfile.write(_ZEROS if n == _CHUNK else memoryview(_ZEROS)[:n])
             remaining -= n
 
 
 class DemoServer:
     """Serves `site` on `host:port` (0 = any free port) from a background thread.
+
+    Starting sets `site.origin` to the server's origin, so the site's URLs (and
+    `site.episode(i)`'s) point at this server.
 
     A context manager: the server starts on enter and, on exit, stops accepting,
     closes the open keep-alive connections and waits for their threads.
@@ -220,10 +227,8 @@ class DemoServer:
         thread.join()
         with self._lock:
             for connection in self._open:
-                try:
+                with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             # Handler threads see end-of-file and close their sockets; a thread still
             # sleeping out its latency gets a broken pipe when it answers.
             self._idle.wait_for(lambda: not self._open, timeout=timeout + self.latency)
@@ -270,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-__all__ = ["HTML", "DemoServer", "Fault", "FaultHook", "main"]
+__all__ = ["DemoServer", "Fault", "FaultHook", "main"]
 
 if __name__ == "__main__":
     sys.exit(main())

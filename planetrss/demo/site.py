@@ -33,10 +33,12 @@ import html
 import json
 import math
 import re
+import struct
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache, partial
 from typing import Any, Final, Literal
 from urllib.parse import parse_qs, urlsplit
 
@@ -141,10 +143,21 @@ _PEOPLE: Final = (
 _SONGS: Final = ("Heatwave", "Paper Money", "Supply Side", "Bull Run", "Small Change")
 
 
-def _hash(seed: int, index: int, salt: str) -> int:
-    """A deterministic 64-bit number for one field of one episode (stable across runs)."""
-    digest = hashlib.blake2b(f"{seed}:{index}:{salt}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
+# Every random choice about an episode has a slot in one digest of (seed, index), so an
+# episode costs one hash, and no choice depends on the order others are made in.
+_SALTS: Final = (
+    "id", "nx", "time", "noun", "noun2", "adj", "prefix", "place", "verb", "past",
+    "title", "numbered", "teaser", "rerun", "rerun-of", "paragraphs", "sentences",
+    "duration", "size", "size-in-url", "transcript", "media", "host1", "host2", "guest",
+    "photo", "double", "bytes", "song", "t0", "t1", "t2", "t3", "t4", "t5",
+)  # fmt: skip
+_SLOTS: Final = {salt: slot for slot, salt in enumerate(_SALTS)}
+
+
+def _draws(seed: int, index: int) -> tuple[int, ...]:
+    """Episode `index`'s random numbers (32 bits each), one per `_SLOTS` entry, stable across runs."""
+    digest = hashlib.shake_256(f"planetrss-demo:{seed}:{index}".encode()).digest(4 * len(_SLOTS))
+    return struct.unpack(f">{len(_SLOTS)}I", digest)
 
 
 def _eastern(utc: datetime) -> datetime:
@@ -298,6 +311,7 @@ class DemoSite:
         self._gap = (_END - _START) / max(episodes, 1)
         # The newest 5% of the initial episodes (and all added later) are 2024-style pages.
         self._nx_from = episodes - math.ceil(episodes * 0.05) + 1
+        self._draws = lru_cache(maxsize=4096)(partial(_draws, seed))
 
     def __repr__(self) -> str:
         return (
@@ -322,14 +336,16 @@ class DemoSite:
     # -- the truth ---------------------------------------------------------------------
 
     def _h(self, index: int, salt: str) -> int:
-        return _hash(self.seed, index, salt)
+        return self._draws(index)[_SLOTS[salt]]
 
     def _pick(self, options: tuple[str, ...], index: int, salt: str) -> str:
         return options[self._h(index, salt) % len(options)]
 
     def _key(self, index: int) -> str:
         if index >= self._nx_from:
-            return f"nx-s1-{_NX_BASE + (index - 1) * _NX_STRIDE + self._h(index, 'nx') % _NX_STRIDE}"
+            return (
+                f"nx-s1-{_NX_BASE + (index - 1) * _NX_STRIDE + self._h(index, 'nx') % _NX_STRIDE}"
+            )
         return str(_ID_BASE + (index - 1) * _ID_STRIDE + self._h(index, "id") % _ID_STRIDE)
 
     def _published(self, index: int) -> datetime:
@@ -380,9 +396,12 @@ class DemoSite:
                 f'{self._path(original)}" target="_blank">{year}</a>.</em></p>'
             )
         count = 2 + self._h(index, "paragraphs") % 3
+        order = self._h(index, "sentences")
         for n in range(count):
-            first = _SENTENCES[self._h(index, f"s{n}a") % len(_SENTENCES)].format(**words)
-            second = _SENTENCES[self._h(index, f"s{n}b") % len(_SENTENCES)].format(**words)
+            first, second = (
+                _SENTENCES[(order + k) % len(_SENTENCES)].format(**words)
+                for k in (2 * n, 2 * n + 1)
+            )
             text = _esc(f"{first} {second}")
             if n == 1:
                 link = f"https://example.com/{words['noun'].replace(' ', '-')}/{index}"
@@ -391,13 +410,13 @@ class DemoSite:
         song = self._pick(_SONGS, index, "song")
         paragraphs.append(
             f'<p><em>Music: "</em><a href="https://example.com/music/{slugify(song)}">'
-            f"<em>{song}</em></a><em>.\" Find us: </em>"
+            f'<em>{song}</em></a><em>." Find us: </em>'
             '<a href="https://twitter.com/planetmoney" target="_blank"><em>Twitter</em></a>'
             '<em> / </em><a href="https://www.facebook.com/planetmoney" target="_blank">'
             "<em>Facebook</em></a><em>.</em></p>"
         )
         paragraphs.append(
-            "<p><em>Subscribe to our show on </em><a href=\"https://podcasts.apple.com/us/"
+            '<p><em>Subscribe to our show on </em><a href="https://podcasts.apple.com/us/'
             'podcast/planet-money/id290783428" target="_blank"><em>Apple Podcasts</em></a>'
             "<em> or wherever you get your podcasts.</em></p>"
         )
@@ -419,9 +438,7 @@ class DemoSite:
         size = duration * 16_000 + self._h(index, "size") % 48_000
         size_in_url = self._h(index, "size-in-url") % 100 >= 20
         query = f"d={duration}" + (f"&size={size}" if size_in_url else "")
-        audio_url = (
-            f"{self.origin}/media/{key}.mp3?{query}&p={self.podcast_id}&e={key}&t=podcast"
-        )
+        audio_url = f"{self.origin}/media/{key}.mp3?{query}&p={self.podcast_id}&e={key}&t=podcast"
         img_hash = hashlib.sha1(f"{s}:{index}:image".encode()).hexdigest()
         img_name = slugify(words["noun"]).replace("-", "") + f"{index % 1000:03d}"
         day = f"{published.year:04d}/{published.month:02d}/{published.day:02d}"
@@ -594,7 +611,7 @@ class DemoSite:
             heading = f'<h2 class="title">{title}</h2>'
             teaser = f'<p class="teaser">{date_span}{_esc(ep.teaser)}</p>'
         else:
-            image = f"<a href=\"{ep.url}\" data-metrics='{{\"action\":\"Click Story Image\"}}' >\n        {img}\n    </a>"
+            image = f'<a href="{ep.url}" data-metrics=\'{{"action":"Click Story Image"}}\' >\n        {img}\n    </a>'
             heading = (
                 f'<h2 class="title"><a href="{ep.url}"  data-metrics=\'{{"action":'
                 f'"Click Story Title","category":"Story List"}}\' >{title}</a></h2>'
@@ -675,7 +692,7 @@ class DemoSite:
             }
             ld = f'<script type="application/ld+json">{npr_json(ld_data)}</script>'
         return (
-            f"<!doctype html><html class=\"no-js\" lang=\"en\"><head><title>{title} : "
+            f'<!doctype html><html class="no-js" lang="en"><head><title>{title} : '
             f"{SHOW_TITLE} : NPR</title>{_chrome.HEAD_META}"
             f'<meta name="date" content="{when.date().isoformat()}" />'
             f'<link rel="canonical" href="{ep.url}" />'
@@ -755,7 +772,9 @@ class DemoSite:
         ep = self.episode(index)
         head = self._head(ep).encode()
         body = self._body(ep).encode()
-        target = int(self.page_bytes * (0.85 + 0.30 * (self._h(index, "bytes") % 1000) / 1000))
+        target = int(
+            self.page_bytes * (0.85 + 0.30 * (self._h(index, "bytes") % 100_000) / 100_000)
+        )
         frame = len(_chrome.FILLER_OPEN) + len(_chrome.FILLER_CLOSE) + len(b"</body></html>")
         pad = target - len(head) - len(body) - frame
         filler = _chrome.filler(int(self.page_bytes * 1.2))[: max(pad, 0)]
@@ -779,7 +798,7 @@ class DemoSite:
             f'{SHOW_TITLE} : NPR</title><link rel="canonical" href="{ep.transcript_url}" />'
             f'</head><body class="transcript"><div class="storytitle"><h1>{title}</h1></div>'
             f'<div class="transcript storytext">{"".join(lines)}'
-            "<p class=\"disclaimer\">Copyright © NPR. All rights reserved.</p></div></body></html>"
+            '<p class="disclaimer">Copyright © NPR. All rights reserved.</p></div></body></html>'
         ).encode()
 
     def show_page(self) -> bytes:
@@ -877,7 +896,9 @@ def _not_found(kind: Kind) -> Response:
 
 
 def _bad_request(kind: Kind, why: str) -> Response:
-    return Response(400, kind, f"<!doctype html><title>400 Bad Request</title><p>{why}</p>".encode())
+    return Response(
+        400, kind, f"<!doctype html><title>400 Bad Request</title><p>{why}</p>".encode()
+    )
 
 
 def _moved(location: str) -> bytes:

@@ -1,0 +1,140 @@
+"""End to end: real HTTP to the demo site on 127.0.0.1, a real disk cache, a real feed,
+read back by real podcast clients' parsers."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import feedparser
+import podcastparser
+import pytest
+
+from planetrss.build import BuildOptions, build
+from planetrss.check import check_feed
+from planetrss.config import FeedConfig, load_feed
+from planetrss.demo.server import DemoServer
+from planetrss.demo.site import DemoEpisode, DemoSite
+from planetrss.http import HttpSettings
+from tests.conftest import ROOT
+
+EPISODES = 80
+
+
+@pytest.fixture
+def server() -> Iterator[DemoServer]:
+    with DemoServer(DemoSite(episodes=EPISODES)) as running:
+        yield running
+
+
+@pytest.fixture
+def config(server: DemoServer, tmp_path: Path) -> FeedConfig:
+    demo = load_feed(ROOT / "feeds" / "demo.toml")
+    return demo.with_origin(server.origin).with_output(tmp_path / "demo.xml")
+
+
+@pytest.fixture
+def options(tmp_path: Path) -> BuildOptions:
+    return BuildOptions(cache_dir=tmp_path / "cache", http=HttpSettings(concurrency=8), parse_workers=2)
+
+
+def truth(site: DemoSite) -> dict[str, DemoEpisode]:
+    return {e.key: e for e in site.episodes() if e.in_feed}
+
+
+def test_cold_build_puts_every_episode_in_the_feed_once(server: DemoServer, config: FeedConfig, options: BuildOptions) -> None:
+    report = build(config, options)
+    expected = truth(server.site)
+    assert report.failed == ()
+    assert report.episodes_in_feed == report.new == len(expected)
+    assert len(report.skipped) == EPISODES - len(expected)
+    assert report.requests == server.requests
+
+    data = config.output.read_bytes()
+    parsed = podcastparser.parse("file:///demo.xml", io.BytesIO(data))
+    items = parsed["episodes"]
+    assert sorted(i["guid"] for i in items) == sorted(expected)
+    for item in items:
+        episode = expected[item["guid"]]
+        assert item["title"] == episode.title
+        assert item["published"] == int(episode.published.timestamp())
+        assert item["total_time"] == episode.duration
+        (enclosure,) = item["enclosures"]
+        assert enclosure["url"] == episode.audio_url
+        assert enclosure["mime_type"] == "audio/mpeg"
+        if episode.size_in_url:
+            assert enclosure["file_size"] == episode.size
+        assert item["link"] == episode.url
+        assert item["episode_art_url"] == episode.image_url
+    assert [i["published"] for i in items] == sorted((i["published"] for i in items), reverse=True)
+
+    fp = feedparser.parse(data)
+    assert not fp.bozo
+    assert len(fp.entries) == len(expected)
+    assert [f for f in check_feed(data) if f.level == "error"] == []
+
+
+def test_rebuild_makes_no_episode_requests_and_same_bytes(server: DemoServer, config: FeedConfig, options: BuildOptions) -> None:
+    build(config, options)
+    first = config.output.read_bytes()
+    server.reset_counts()
+    report = build(config, options)
+    assert server.counts["episode"] == 0
+    assert server.requests <= 2
+    assert report.new == 0 and report.cached == len(truth(server.site))
+    assert report.written is False
+    assert config.output.read_bytes() == first
+
+
+def test_new_episodes_cost_one_listing_page_and_their_own_pages(server: DemoServer, config: FeedConfig, options: BuildOptions) -> None:
+    build(config, options)
+    server.site.add_episodes(5)
+    server.reset_counts()
+    report = build(config, options)
+    added = list(server.site.episodes())[-5:]
+    # Exclusives have no page; a listing that says "not available" spares the page too.
+    needs_page = [e for e in added if not e.exclusive and not (e.listing_audio and not e.available)]
+    assert server.counts["listing"] == 1
+    assert server.counts["episode"] == len(needs_page)
+    assert report.new == sum(1 for e in added if e.in_feed)
+    assert report.episodes_in_feed == len(truth(server.site))
+
+
+def test_full_rewalks_listings_but_fetches_no_known_episode(server: DemoServer, config: FeedConfig, options: BuildOptions) -> None:
+    build(config, options)
+    server.reset_counts()
+    build(config, BuildOptions(cache_dir=options.cache_dir, full=True))
+    assert server.counts["listing"] >= -(-EPISODES // 24)
+    # Only skipped items whose page may now have audio are looked at again; stored never.
+    again = [
+        e
+        for e in server.site.episodes()
+        if not e.in_feed and not e.exclusive and not (e.listing_audio and not e.available)
+    ]
+    assert server.counts["episode"] == len(again)
+
+
+def test_reparse_is_offline_and_gives_the_same_feed(server: DemoServer, config: FeedConfig, options: BuildOptions) -> None:
+    build(config, options)
+    before = config.output.read_bytes()
+    server.reset_counts()
+    report = build(config, BuildOptions(cache_dir=options.cache_dir, reparse=True))
+    assert server.counts["episode"] == 0
+    assert report.cached == len(truth(server.site))
+    assert config.output.read_bytes() == before
+
+
+def test_cli_build_end_to_end(server: DemoServer, config: FeedConfig, tmp_path: Path) -> None:
+    feed = tmp_path / "show.toml"
+    feed.write_text((ROOT / "feeds" / "demo.toml").read_text().replace("http://127.0.0.1:8000", server.origin, 1))
+    command = [sys.executable, "-m", "planetrss", "build", str(feed), "--cache-dir", str(tmp_path / "c")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert line.startswith(f"show: {len(truth(server.site))} episodes in feed ({len(truth(server.site))} new, 0 cached, ")
+    assert (tmp_path / "show.xml").exists()
+    quiet = subprocess.run([*command, "--quiet"], capture_output=True, text=True, timeout=120)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
