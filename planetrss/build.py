@@ -15,14 +15,15 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from planetrss import feed, sites
+from planetrss.check import check_feed
 from planetrss.config import FeedConfig
-from planetrss.crawl import Crawl, CrawlResult, Parser, Progress
+from planetrss.crawl import Crawl, CrawlResult, Parser, Progress, probe_sizes
 from planetrss.errors import (
     ConfigError,
     FeedRefusedError,
@@ -30,7 +31,7 @@ from planetrss.errors import (
     NothingUsableError,
 )
 from planetrss.http import Fetcher, HttpSettings, make_client
-from planetrss.models import BuildReport, EpisodeRef, Skip
+from planetrss.models import BuildReport, Episode, EpisodeRef, Skip
 from planetrss.store import FeedLock, Store, default_cache_dir
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class BuildOptions:
     cache_dir: Path | None = None  # None: PLANETRSS_CACHE_DIR or ~/.cache/planetrss
     http: HttpSettings = field(default_factory=HttpSettings)
     parse_workers: int | None = None  # processes for parsing; None: one per core
+    probe_sizes: bool = False  # HEAD audio files of unknown size (or the feed's probe_sizes)
     wait: bool = True  # another build of the same feed running: wait (or raise LockedError)
     force: bool = False  # write the feed even if it drops episodes the previous one had
     # More than this share of episode pages failing means the site is down or changed.
@@ -114,30 +116,40 @@ async def _build_locked(
     on_progress: Callable[[Progress], None] | None,
 ) -> BuildReport:
     timings: dict[str, float] = {}
+    owned = client is None
+    client = client or make_client(options.http)
+    fetcher = Fetcher(client, options.http)
+    parser = Parser(options.parse_workers)
     with Store(cache_dir, config.name) as store:
-        parser = Parser(options.parse_workers)
         try:
             if options.reparse:
                 mark = time.perf_counter()
                 await _reparse(site, store, parser)
                 timings["reparse"] = time.perf_counter() - mark
             mark = time.perf_counter()
-            result, requests = await _crawl(site, store, parser, options, client, on_progress)
+            result = await _crawl(site, store, parser, fetcher, options, on_progress)
             timings["crawl"] = time.perf_counter() - mark
+            episodes = store.episodes()
+            _check_usable(config, result, options, episodes_cached=len(episodes))
+            if options.probe_sizes or config.probe_sizes:
+                mark = time.perf_counter()
+                episodes = await _with_probed_sizes(config, store, fetcher, episodes, result)
+                timings["probe_sizes"] = time.perf_counter() - mark
         finally:
             parser.close()
+            if owned:
+                await client.aclose()
         timings["parse_median_ms"] = result.parse_median_ms
         timings["loop_lag_p99_ms"] = result.loop_lag_p99_ms
 
         mark = time.perf_counter()
-        episodes = store.episodes()
-        _check_usable(config, result, options, episodes_cached=len(episodes))
         if not options.force:
             _check_nothing_dropped(config, {e.key for e in episodes})
         data = feed.render_feed(config, episodes)
+        _check_feed(config, data)
         written = feed.write_feed(config.output, data)
         timings["render"] = time.perf_counter() - mark
-        in_feed = len(feed.select_episodes(episodes, config.max_items))
+        in_feed = len(feed.select_episodes(config, episodes))
         store.save_state(
             {
                 "last_build": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -154,7 +166,7 @@ async def _build_locked(
         cached=len(episodes) - len(result.new),
         skipped=tuple(result.skipped),
         failed=tuple(result.failed),
-        requests=requests,
+        requests=fetcher.requests,
         listing_pages=len(result.listings),
         bytes_written=len(data),
         written=written,
@@ -167,32 +179,47 @@ async def _crawl(
     site: sites.Site,
     store: Store,
     parser: Parser,
+    fetcher: Fetcher,
     options: BuildOptions,
-    client: httpx.AsyncClient | None,
     on_progress: Callable[[Progress], None] | None,
-) -> tuple[CrawlResult, int]:
+) -> CrawlResult:
     stored = store.episode_keys()
     pending = store.pending_refs()
-    known = stored | store.skip_keys() | {ref.key for ref in pending}
-    owned = client is None
-    client = client or make_client(options.http)
-    try:
-        fetcher = Fetcher(client, options.http)
-        crawl = Crawl(
-            site=site,
-            fetcher=fetcher,
-            store=store,
-            parser=parser,
-            stored=stored,
-            known=known,
-            pending=pending,
-            full=options.full,
-            on_progress=on_progress,
-        )
-        return await crawl.run(), fetcher.requests
-    finally:
-        if owned:
-            await client.aclose()
+    crawl = Crawl(
+        site=site,
+        fetcher=fetcher,
+        store=store,
+        parser=parser,
+        stored=stored,
+        known=stored | store.skip_keys() | {ref.key for ref in pending},
+        pending=pending,
+        full=options.full,
+        on_progress=on_progress,
+    )
+    return await crawl.run()
+
+
+async def _with_probed_sizes(
+    config: FeedConfig, store: Store, fetcher: Fetcher, episodes: list[Episode], result: CrawlResult
+) -> list[Episode]:
+    """Fill in unknown enclosure lengths from HEAD requests, each URL probed once ever."""
+    sizes = store.sizes()
+    unknown = [
+        e.audio_url
+        for e in feed.select_episodes(config, episodes)
+        if e.audio_size is None and e.audio_url not in sizes
+    ]
+    found, failures = await probe_sizes(fetcher, unknown)
+    for url, size in found.items():
+        store.save_size(url, size)
+    sizes.update(found)
+    result.failed.extend(failures)  # retried next run: failures are not remembered
+    return [
+        replace(e, audio_size=sizes[e.audio_url])
+        if e.audio_size is None and e.audio_url in sizes
+        else e
+        for e in episodes
+    ]
 
 
 async def _reparse(site: sites.Site, store: Store, parser: Parser) -> None:
@@ -245,6 +272,17 @@ def _check_usable(
         f"{config.name}: no episodes found at {config.origin} "
         f"(the site may have changed its pages); {kept}"
     )
+
+
+def _check_feed(config: FeedConfig, data: bytes) -> None:
+    """Run `planetrss check`'s rules on the feed about to be written; refuse on errors."""
+    errors = [f for f in check_feed(data) if f.level == "error"]
+    if errors:
+        first = errors[0]
+        raise FeedRefusedError(
+            f"{config.name}: the new feed fails {len(errors)} check(s), first: {first.where}: "
+            f"{first.message} [{first.rule}]; {config.output} left as it was"
+        )
 
 
 def _check_nothing_dropped(config: FeedConfig, keys: set[str]) -> None:

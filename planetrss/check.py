@@ -18,7 +18,6 @@ import difflib
 import email.utils
 import json
 import re
-import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -27,14 +26,14 @@ from urllib.parse import urlsplit
 
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
+from planetrss.standards import APPLE_CATEGORIES, podcast_guid
+
 __all__ = [
-    "APPLE_CATEGORIES",
     "LEVELS",
     "RULES",
     "Finding",
     "check_feed",
     "findings_to_json",
-    "podcast_guid",
 ]
 
 Level = Literal["error", "warning"]
@@ -226,44 +225,6 @@ RULES: Final[dict[str, str]] = {rule: why for rule, (_, why) in _RULE_TABLE.item
 LEVELS: Final[dict[str, Level]] = {rule: level for rule, (level, _) in _RULE_TABLE.items()}
 """Every rule id and its level."""
 
-# Apple Podcasts categories and their subcategories (the 2019 list, still current).
-_APPLE_CATEGORY_LIST: Final = """
-Arts: Books, Design, Fashion & Beauty, Food, Performing Arts, Visual Arts
-Business: Careers, Entrepreneurship, Investing, Management, Marketing, Non-Profit
-Comedy: Comedy Interviews, Improv, Stand-Up
-Education: Courses, How To, Language Learning, Self-Improvement
-Fiction: Comedy Fiction, Drama, Science Fiction
-Government:
-History:
-Health & Fitness: Alternative Health, Fitness, Medicine, Mental Health, Nutrition, Sexuality
-Kids & Family: Education for Kids, Parenting, Pets & Animals, Stories for Kids
-Leisure: Animation & Manga, Automotive, Aviation, Crafts, Games, Hobbies, Home & Garden,
-    Video Games
-Music: Music Commentary, Music History, Music Interviews
-News: Business News, Daily News, Entertainment News, News Commentary, Politics, Sports News,
-    Tech News
-Religion & Spirituality: Buddhism, Christianity, Hinduism, Islam, Judaism, Religion, Spirituality
-Science: Astronomy, Chemistry, Earth Sciences, Life Sciences, Mathematics, Natural Sciences,
-    Nature, Physics, Social Sciences
-Society & Culture: Documentary, Personal Journals, Philosophy, Places & Travel, Relationships
-Sports: Baseball, Basketball, Cricket, Fantasy Sports, Football, Golf, Hockey, Rugby, Running,
-    Soccer, Swimming, Tennis, Volleyball, Wilderness, Wrestling
-Technology:
-True Crime:
-TV & Film: After Shows, Film History, Film Interviews, Film Reviews, TV Reviews
-"""
-
-
-def _parse_category_list(text: str) -> dict[str, tuple[str, ...]]:
-    categories: dict[str, tuple[str, ...]] = {}
-    for line in re.sub(r",\n\s+", ", ", text).strip().splitlines():
-        parent, _, subs = line.partition(":")
-        categories[parent] = tuple(s.strip() for s in subs.split(",") if s.strip())
-    return categories
-
-
-APPLE_CATEGORIES: Final[Mapping[str, tuple[str, ...]]] = _parse_category_list(_APPLE_CATEGORY_LIST)
-"""Apple's categories: each top-level category and its subcategories."""
 _PARENT_OF: Final[dict[str, str]] = {
     sub: parent for parent, subs in APPLE_CATEGORIES.items() for sub in subs
 }
@@ -278,7 +239,6 @@ PODCAST: Final = frozenset(
         "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
     }
 )
-PODCAST_GUID_NAMESPACE: Final = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 MAX_DESCRIPTION_BYTES: Final = 4000
 MAX_ITEMS: Final = 2000
@@ -357,17 +317,6 @@ def check_feed(data: bytes, now: datetime | None = None) -> list[Finding]:
 def findings_to_json(findings: Iterable[Finding]) -> str:
     """Findings as a JSON array of {level, rule, message, where} objects."""
     return json.dumps([asdict(f) for f in findings], indent=2, ensure_ascii=False)
-
-
-def podcast_guid(feed_url: str) -> str:
-    """The Podcast Index guid of a feed: UUIDv5 of its URL without scheme and trailing slash.
-
-    Example:
-        >>> podcast_guid("https://podnews.net/rss")
-        '9b024349-ccf0-5f69-a609-6b82873eab3c'
-    """
-    bare = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", feed_url.strip()).rstrip("/")
-    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
 
 
 # --- the document ------------------------------------------------------------------------

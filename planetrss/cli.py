@@ -168,6 +168,10 @@ def build_command(
     concurrency: Annotated[
         int, typer.Option("--concurrency", "-c", min=1, max=256, help="Requests in flight per host.")
     ] = 16,
+    probe_sizes: Annotated[
+        bool,
+        typer.Option("--probe-sizes", help="HEAD audio files whose size the site does not give."),
+    ] = False,
     force: Annotated[
         bool, typer.Option("--force", help="Write the feed even if it drops episodes the old one had.")
     ] = False,
@@ -207,6 +211,7 @@ def build_command(
         http=HttpSettings(concurrency=concurrency),
         wait=not no_wait,
         force=force,
+        probe_sizes=probe_sizes,
     )
     status = 0
     for config in configs:

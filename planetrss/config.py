@@ -8,6 +8,10 @@ is never silently ignored.
     origin = "https://www.npr.org"        # where the site lives (a mirror, a test site)
     output = "planetmoney.xml"            # optional, relative to this file
     public_url = "https://example.org/planetmoney.xml"   # optional: the feed's own URL
+    max_items = 500                       # optional: only the newest N episodes
+    include = ["^Episode"]                # optional: title regexes to keep...
+    exclude = ["(?i)\\(classic\\)"]       # ...and to leave out
+    probe_sizes = true                    # optional: HEAD audio files of unknown size
 
     [params]                              # the site kind's own parameters
     podcast_id = 510289
@@ -29,6 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from planetrss.errors import ConfigError
+from planetrss.standards import APPLE_CATEGORIES
 
 FEED_SUFFIX = ".toml"
 
@@ -54,6 +59,8 @@ class Channel:
     explicit: bool = False
     type: str = "episodic"
     copyright: str = ""
+    new_feed_url: str | None = None  # set when the feed moves: players follow it
+    locked: bool = False  # podcast:locked: may other hosts import this feed?
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,9 @@ class FeedConfig:
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     public_url: str | None = None
     max_items: int | None = None
+    include: tuple[str, ...] = ()  # title regexes: when set, only matching episodes
+    exclude: tuple[str, ...] = ()  # title regexes: matching episodes are left out
+    probe_sizes: bool = False  # HEAD audio files whose size the site does not give
 
     def with_output(self, output: Path) -> FeedConfig:
         return replace(self, output=output)
@@ -157,6 +167,22 @@ def _category(value: str | list[Any]) -> str | None:
     parts = [value] if isinstance(value, str) else value
     if not (1 <= len(parts) <= 2) or not all(isinstance(p, str) and p.strip() for p in parts):
         return 'expected "Category" or ["Category", "Subcategory"]'
+    if parts[0] not in APPLE_CATEGORIES:
+        return f"expected one of Apple's categories ({', '.join(APPLE_CATEGORIES)})"
+    if len(parts) == 2 and parts[1] not in APPLE_CATEGORIES[parts[0]]:
+        subs = ", ".join(APPLE_CATEGORIES[parts[0]]) or "none"
+        return f"expected a subcategory of {parts[0]} ({subs})"
+    return None
+
+
+def _patterns(value: list[Any]) -> str | None:
+    for pattern in value:
+        if not isinstance(pattern, str):
+            return "expected a list of regular expressions (strings)"
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return f"invalid regular expression {pattern!r} ({exc})"
     return None
 
 
@@ -197,6 +223,8 @@ def _read_channel(table: _Table) -> Channel:
             check=lambda v: None if v in ("episodic", "serial") else 'expected "episodic" or "serial"',
         ),
         copyright=table.take("copyright", str, default=""),
+        new_feed_url=table.take("new_feed_url", str, check=_http_url),
+        locked=table.take("locked", bool, default=False),
     )
     table.done()
     return channel
@@ -225,6 +253,9 @@ def load_feed(path: Path) -> FeedConfig:
     max_items = top.take(
         "max_items", int, check=lambda v: None if v > 0 else "expected a positive integer"
     )
+    include = top.take("include", list, default=[], check=_patterns)
+    exclude = top.take("exclude", list, default=[], check=_patterns)
+    probe_sizes = top.take("probe_sizes", bool, default=False)
     params = top.table("params").data
     channel = _read_channel(top.table("channel", required=True))
     top.done()
@@ -238,6 +269,9 @@ def load_feed(path: Path) -> FeedConfig:
         output=(path.parent / output),
         public_url=public_url,
         max_items=max_items,
+        include=tuple(include),
+        exclude=tuple(exclude),
+        probe_sizes=probe_sizes,
     )
 
 

@@ -208,7 +208,7 @@ class Crawl:
         except FetchError as exc:
             self.result.failed.append(Failure(url, exc.reason))
             return None
-        listing, seconds = await self.parser.listing(self.site, url, text)
+        listing, _ = await self.parser.listing(self.site, url, text)
         self.store.save_page(url, text)
         self.result.listings.append(listing)
         if problem := _unrecognised(listing, text):
@@ -268,3 +268,26 @@ class Crawl:
         self.store.save_pending(ref)
         self.progress.episodes_done += 1
         self._report()
+
+
+async def probe_sizes(fetcher: Fetcher, urls: list[str]) -> tuple[dict[str, int], list[Failure]]:
+    """Byte lengths of audio files from concurrent HEAD requests (the per-host limit holds).
+
+    A server that answers without Content-Length gives no size: never a guess.
+    """
+    sizes: dict[str, int] = {}
+    failures: list[Failure] = []
+
+    async def probe(url: str) -> None:
+        try:
+            size = await fetcher.head_size(url)
+        except FetchError as exc:
+            failures.append(Failure(url, f"size probe: {exc.reason}"))
+            return
+        if size is not None:
+            sizes[url] = size
+
+    async with asyncio.TaskGroup() as group:
+        for url in dict.fromkeys(urls):  # each URL once, in order
+            group.create_task(probe(url))
+    return sizes, failures

@@ -16,7 +16,6 @@ import contextlib
 import os
 import re
 import tempfile
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,11 +31,10 @@ from lxml import etree
 from planetrss import __version__
 from planetrss.config import FeedConfig
 from planetrss.models import Episode
+from planetrss.standards import podcast_guid
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
-# Podcasting 2.0: podcast:guid is a UUIDv5 of the feed URL in this namespace.
-PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 DESCRIPTION_LIMIT = 4000  # bytes, per Apple and PSP-1
 
 # What we keep of scraped show notes: structure and links, never scripts or styles.
@@ -94,12 +92,6 @@ def enclosure_type(url: str) -> str:
     return _AUDIO_TYPES.get(suffix, "audio/mpeg")
 
 
-def podcast_guid(public_url: str) -> str:
-    """Podcasting 2.0 feed guid: UUIDv5 of the URL without scheme and trailing slash."""
-    bare = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", public_url).rstrip("/")
-    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
-
-
 # --- the feedgen extension -----------------------------------------------------------
 
 
@@ -121,6 +113,7 @@ class _ChannelData:
     new_feed_url: str | None = None
     guid: str | None = None
     summary: str = ""
+    locked: bool = False
 
 
 class PodcastExtension(BaseExtension):  # type: ignore[misc]
@@ -152,7 +145,7 @@ class PodcastExtension(BaseExtension):  # type: ignore[misc]
             owner = _sub(channel, i + "owner")
             _sub(owner, i + "name", d.owner[0])
             _sub(owner, i + "email", d.owner[1])
-            _sub(channel, p + "locked", "no", owner=d.owner[1])
+            _sub(channel, p + "locked", "yes" if d.locked else "no", owner=d.owner[1])
         if d.new_feed_url:
             _sub(channel, i + "new-feed-url", d.new_feed_url)
         if d.guid:
@@ -193,15 +186,24 @@ class PodcastEntryExtension(BaseEntryExtension):  # type: ignore[misc]
 # --- rendering ------------------------------------------------------------------------
 
 
-def select_episodes(episodes: Sequence[Episode], max_items: int | None) -> list[Episode]:
-    """Newest first (ties by key, for a stable order), cut to `max_items` newest."""
-    ordered = sorted(episodes, key=lambda e: (e.published, e.key), reverse=True)
-    return ordered[:max_items] if max_items else ordered
+def select_episodes(config: FeedConfig, episodes: Sequence[Episode]) -> list[Episode]:
+    """The feed's items: title filters applied, newest first (ties by key, so the order is
+    stable), cut to the `max_items` newest."""
+    include = [re.compile(p) for p in config.include]
+    exclude = [re.compile(p) for p in config.exclude]
+    chosen = [
+        e
+        for e in episodes
+        if (not include or any(p.search(e.title) for p in include))
+        and not any(p.search(e.title) for p in exclude)
+    ]
+    chosen.sort(key=lambda e: (e.published, e.key), reverse=True)
+    return chosen[: config.max_items] if config.max_items else chosen
 
 
 def render_feed(config: FeedConfig, episodes: Sequence[Episode]) -> bytes:
     """The feed as UTF-8 RSS bytes; same config and episodes -> same bytes."""
-    chosen = select_episodes(episodes, config.max_items)
+    chosen = select_episodes(config, episodes)
     channel = config.channel
     fg = FeedGenerator()
     fg.register_extension("podcast", PodcastExtension, PodcastEntryExtension)
@@ -226,6 +228,8 @@ def render_feed(config: FeedConfig, episodes: Sequence[Episode]) -> bytes:
         owner=(channel.owner.name, channel.owner.email) if channel.owner else None,
         guid=podcast_guid(config.public_url) if config.public_url else None,
         summary=truncate_bytes(clean_text(channel.description)),
+        new_feed_url=channel.new_feed_url,
+        locked=channel.locked,
     )
     for episode in chosen:
         _add_item(fg, episode)

@@ -4,7 +4,8 @@ Per feed, one folder under the cache directory:
 
     <cache_dir>/<feed>/episodes/   parsed records, keyed "episode/<schema>/<key>" (JSON text),
                                    "skip/<key>" (items deliberately left out, with why) and
-                                   "pending/<key>" (refs whose page failed: retried next run)
+                                   "pending/<key>" (refs whose page failed: retried next run),
+                                   "size/<audio url>" (byte lengths found by --probe-sizes)
     <cache_dir>/<feed>/pages/      raw page bodies, zlib-compressed, keyed by URL, so a
                                    better parser can re-extract everything offline
     <cache_dir>/<feed>/state       (inside episodes/) the last build's summary
@@ -38,6 +39,7 @@ SCHEMA = 1
 _EPISODE = f"episode/{SCHEMA}/"
 _SKIP = "skip/"
 _PENDING = "pending/"
+_SIZE = "size/"
 _STATE = "state"
 # Never evict: the cache is the archive's only local copy, not a best-effort cache.
 _SETTINGS: dict[str, Any] = {"eviction_policy": "none", "size_limit": 2**62}
@@ -170,6 +172,18 @@ class Store:
 
     def delete_episode(self, key: str) -> None:
         self._episodes.delete(_EPISODE + key)
+
+    def save_size(self, url: str, size: int) -> None:
+        """Remember an audio file's byte length found by a HEAD request (--probe-sizes)."""
+        self._episodes.set(_SIZE + url, size)
+
+    def sizes(self) -> dict[str, int]:
+        found = {}
+        for url in self._keys(_SIZE):
+            size = self._episodes.get(_SIZE + url)
+            if isinstance(size, int):
+                found[url] = size
+        return found
 
     # --- raw pages ------------------------------------------------------------------
 

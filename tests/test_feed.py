@@ -16,12 +16,12 @@ from lxml import etree
 from planetrss.config import FeedConfig
 from planetrss.feed import (
     enclosure_type,
-    podcast_guid,
     render_feed,
     sanitize_html,
     truncate_bytes,
     write_feed,
 )
+from planetrss.standards import podcast_guid
 from tests.conftest import make_episode
 
 

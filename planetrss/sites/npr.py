@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -13,8 +14,9 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urljoin, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bs4 import BeautifulSoup, SoupStrainer
+from bs4 import BeautifulSoup
 from bs4.element import Comment, NavigableString, Tag
+from bs4.filter import SoupStrainer
 
 from planetrss.models import Audio, Episode, EpisodeRef, Listing, Skip
 from planetrss.sites.base import Site, SiteParamError
@@ -132,6 +134,18 @@ def url_int_param(url: str, name: str) -> int | None:
     return _positive_int(values[0]) if values else None
 
 
+_ISO_DURATION = re.compile(r"P(?:T)?(?:(\d+)H,?)?(?:(\d+)M,?)?(?:(\d+)S)?", re.IGNORECASE)
+
+
+def duration_from_iso(value: str) -> int | None:
+    """Seconds from NPR's duration attribute (``P22M,51S``; ISO 8601 ``PT1H2M3S`` too)."""
+    match = _ISO_DURATION.fullmatch(value.strip())
+    if match is None or not any(match.groups()):
+        return None
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return _positive_int(hours * 3600 + minutes * 60 + seconds)
+
+
 def parse_data_audio(raw: str) -> dict[str, Any] | None:
     """The JSON object of a ``data-audio`` attribute, or None when it is not one."""
     try:
@@ -238,23 +252,39 @@ _LISTING_PARTS = _Keep(_is_listing_item)
 _EPISODE_PARTS = _Keep(_is_episode_part)
 
 
-_CHROME_BLOCK = re.compile(
-    r"<(header|nav|footer)(?=[\s/>])[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL
-)
-#: A block holding any of these is kept, whatever its tag: it may hold what we extract.
+_CHROME_START = re.compile(r"<(header|nav|footer)(?=[\s/>])")
+#: A block holding any of these is kept, whatever its tag: it may hold what we extract
+#: (a script, because a "</nav>" in its strings would end the block early).
 _KEEP_MARKERS = (
     "<article",
-    "<h1",
-    "<meta",
     "<script",
-    "<style",
     "storytext",
     "storytitle",
     "dateblock",
     "data-audio",
     "audio-tool-transcript",
-    "teaser",
 )
+
+
+def _close_tag_end(lowered: str, name: str, start: int) -> int:
+    """The index just past the first ``</name>`` at or after `start`, or -1."""
+    closing = f"</{name}"
+    at = lowered.find(closing, start)
+    while at >= 0:
+        after = at + len(closing)
+        if lowered[after : after + 1] in (">", " ", "\t", "\n", "\r", "/"):
+            end = lowered.find(">", after)
+            return end + 1 if end >= 0 else -1
+        at = lowered.find(closing, after)
+    return -1
+
+
+def _at_tag_boundary(lowered: str, start: int) -> bool:
+    """Whether only whitespace separates `start` from the end of the previous tag."""
+    at = start - 1
+    while at >= 0 and lowered[at] in " \t\r\n":
+        at -= 1
+    return at < 0 or lowered[at] == ">"
 
 
 def drop_chrome_blocks(text: str) -> str:
@@ -267,23 +297,27 @@ def drop_chrome_blocks(text: str) -> str:
     outside any comment or script, has balanced comments, and holds none of
     `_KEEP_MARKERS`. When in doubt a block stays, which costs time, never data.
     """
+    lowered = text.lower()  # same length and indices: the case changes, nothing else
+    if len(lowered) != len(text):  # (except for a few exotic characters; then be safe)
+        return text
     pieces: list[str] = []
-    kept_from = 0
-    lowered = ""
-    for match in _CHROME_BLOCK.finditer(text):
-        start, end = match.span()
-        lowered = lowered or text.lower()
-        block = lowered[start:end]
+    kept_from = position = 0
+    while match := _CHROME_START.search(lowered, position):
+        start = match.start()
+        end = _close_tag_end(lowered, match.group(1), match.end())
+        if end < 0:
+            break
         if (
-            lowered[:start].rstrip()[-1:] not in ("", ">")
+            not _at_tag_boundary(lowered, start)
             or lowered.rfind("<!--", 0, start) > lowered.rfind("-->", 0, start)
             or lowered.rfind("<script", 0, start) > lowered.rfind("</script", 0, start)
-            or block.count("<!--") != block.count("-->")
-            or any(marker in block for marker in _KEEP_MARKERS)
+            or lowered.count("<!--", start, end) != lowered.count("-->", start, end)
+            or any(lowered.find(marker, start, end) >= 0 for marker in _KEEP_MARKERS)
         ):
+            position = match.end()
             continue
         pieces.append(text[kept_from:start])
-        kept_from = end
+        kept_from = position = end
     if not pieces:
         return text
     pieces.append(text[kept_from:])
@@ -291,6 +325,16 @@ def drop_chrome_blocks(text: str) -> str:
 
 
 def _soup(text: str, parts: SoupStrainer) -> BeautifulSoup:
+    """The `parts` of `text`, parsed; never a warning from Beautiful Soup's guesses.
+
+    A body without any tag holds nothing to extract (and a short one would make bs4 warn
+    that it "looks like a URL"); an XML declaration (XHTML pages, or a feed served where
+    a page was expected) would make it warn about XML, and means nothing to HTML.
+    """
+    if "<" not in text:
+        text = ""
+    elif text.startswith("<?xml"):
+        text = text[text.find(">") + 1 :]
     return BeautifulSoup(drop_chrome_blocks(text), "lxml", parse_only=parts)
 
 
@@ -309,12 +353,27 @@ def _first(*values: str | None) -> str | None:
     return next((value for value in values if value), None)
 
 
+def _module_audio(module: Tag) -> tuple[Audio | None, dict[str, Any] | None]:
+    """The audio of one ``div.audio-module-controls-wrap`` (and its data-audio JSON).
+
+    The duration falls back to the module's ``time.audio-module-duration`` (some 2013
+    items say ``"duration": 0`` and their URL has no ``d=``).
+    """
+    raw = _attr(module, "data-audio")
+    data = parse_data_audio(raw) if raw else None
+    audio = audio_from_data(data) if data else None
+    if audio is not None and audio.duration is None:
+        time = module.find("time", class_="audio-module-duration")
+        duration = duration_from_iso(_attr(time, "datetime") or "")
+        if duration is not None:
+            audio = dataclasses.replace(audio, duration=duration)
+    return audio, data
+
+
 def _page_audio(root: Tag) -> tuple[Audio | None, dict[str, Any] | None]:
     """The first data-audio module under `root` that decodes to audio (and its JSON)."""
     for module in root.find_all("div", class_="audio-module-controls-wrap"):
-        raw = _attr(module, "data-audio")
-        data = parse_data_audio(raw) if raw else None
-        audio = audio_from_data(data) if data else None
+        audio, data = _module_audio(module)
         if audio is not None:
             return audio, data
     return None, None
@@ -343,7 +402,10 @@ def _item_teaser(teaser: Tag | None) -> tuple[datetime | None, str]:
             element.name == "time" or "date" in element.get_attribute_list("class")
         ):
             element.decompose()
-    return published, clean_text(teaser.get_text()).lstrip("•·\u0095-–— ")
+    return published, clean_text(teaser.get_text()).lstrip("\u2022\u00b7\u0095-\u2013\u2014 ")
+
+
+_NO_TITLE = "listing item without a title (h2.title)"
 
 
 def _listing_item(base: str, item: Tag) -> EpisodeRef | Skip:
@@ -351,8 +413,7 @@ def _listing_item(base: str, item: Tag) -> EpisodeRef | Skip:
     link = heading.find("a", href=True) if heading else None
     title = clean_text(heading.get_text()) if heading else ""
     module = item.find("div", class_="audio-module-controls-wrap")
-    raw_audio = _attr(module, "data-audio")
-    data = parse_data_audio(raw_audio) if raw_audio else None
+    audio, data = _module_audio(module) if module else (None, None)
     uid_story = story_id_from_uid(data.get("uid")) if data else None
     href = _attr(link, "href")
     if heading is None or href is None:
@@ -360,7 +421,7 @@ def _listing_item(base: str, item: Tag) -> EpisodeRef | Skip:
         reason = (
             "NPR+ exclusive: the title has no link to a public episode page"
             if heading is not None
-            else "listing item without a title (h2.title)"
+            else _NO_TITLE
         )
         return Skip(key=uid_story or title or "?", url=base, reason=reason)
     url = urljoin(base, href)
@@ -372,7 +433,7 @@ def _listing_item(base: str, item: Tag) -> EpisodeRef | Skip:
         published=published,
         teaser=teaser,
         image_url=_item_image(base, item),
-        audio=audio_from_data(data) if data else None,
+        audio=audio,
     )
 
 
@@ -402,7 +463,8 @@ def _json_objects(value: Any) -> Iterable[dict[str, Any]]:
 def _ld_article(soup: BeautifulSoup) -> dict[str, Any]:
     """The first ld+json object that describes the story (has a headline or a date)."""
     for script in soup.find_all("script", type=True):
-        if _attr(script, "type") != "application/ld+json" or script.string is None:
+        kind = (_attr(script, "type") or "").lower()
+        if kind != "application/ld+json" or script.string is None:
             continue
         try:
             data = json.loads(script.string, strict=False)
@@ -535,14 +597,17 @@ class NprSite(Site):
                 "(510289 for https://www.npr.org/podcasts/510289/planet-money)",
             )
         value = params["podcast_id"]
-        number = (
-            None if isinstance(value, str) and not value.strip().isdigit() else _positive_int(value)
-        )
-        if number is None:
+        if isinstance(value, str):
+            value = value.strip()
+        if isinstance(value, bool) or not (
+            (isinstance(value, int) and value > 0)
+            or (isinstance(value, str) and value.isdigit() and int(value) > 0)
+        ):
             raise SiteParamError(
                 "podcast_id",
                 f"expected a positive integer such as 510289 (or a string of digits), got {value!r}",
             )
+        number = int(value)
         return cls(origin=origin.rstrip("/"), podcast_id=str(number))
 
     def listing_url(self, index: int) -> str:
@@ -555,8 +620,7 @@ class NprSite(Site):
         items = [node for node in _soup(text, _LISTING_PARTS).children if isinstance(node, Tag)]
         outcomes = [_listing_item(url, item) for item in items]
         if items and all(
-            isinstance(outcome, Skip) and outcome.reason.startswith("listing item without")
-            for outcome in outcomes
+            isinstance(outcome, Skip) and outcome.reason == _NO_TITLE for outcome in outcomes
         ):
             raise ValueError(
                 f"{url}: {len(items)} article.item elements but none has an h2.title; "
@@ -609,7 +673,9 @@ class NprSite(Site):
         if published is None:
             raise ValueError(f"{url}: no publication date on the page or the listing")
         transcript_item = soup.find("li", class_="audio-tool-transcript")
-        transcript = _attr(transcript_item.find("a", href=True), "href") if transcript_item else None
+        transcript = (
+            _attr(transcript_item.find("a", href=True), "href") if transcript_item else None
+        )
         audio_title = clean_text(str(audio_data.get("title") or "")) if audio_data else ""
         return Episode(
             key=ref.key,
@@ -627,7 +693,11 @@ class NprSite(Site):
             )
             or "",
             notes_html=_show_notes(url, storytext),
-            image_url=_first(metas.get("og:image"), _ld_image(ld.get("image")), ref.image_url),
+            image_url=_first(
+                urljoin(url, metas.get("og:image", "")) if metas.get("og:image") else None,
+                urljoin(url, ld_image) if (ld_image := _ld_image(ld.get("image"))) else None,
+                ref.image_url,
+            ),
             transcript_url=urljoin(url, transcript) if transcript else None,
             episode_number=episode_number(title) or episode_number(audio_title),
         )

@@ -14,7 +14,8 @@ import pytest
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from planetrss import check
-from planetrss.check import LEVELS, RULES, Finding, check_feed, findings_to_json, podcast_guid
+from planetrss.check import LEVELS, RULES, Finding, check_feed, findings_to_json
+from planetrss.standards import podcast_guid
 
 FEEDS = Path(__file__).parent / "feeds"
 GOOD = (FEEDS / "good.xml").read_bytes()
