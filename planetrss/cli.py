@@ -28,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help text: wrapped by paragraph, no markup surprises
 )
 
 FeedsDir = Annotated[
@@ -44,7 +45,7 @@ CacheDir = Annotated[
     typer.Option(
         "--cache-dir",
         envvar="PLANETRSS_CACHE_DIR",
-        help="Cache folder [default: ~/.cache/planetrss].",
+        help="Cache folder (default: ~/.cache/planetrss).",
         show_default=False,
     ),
 ]
@@ -82,7 +83,7 @@ class _ProgressPrinter:
         self.feed = feed
         self.quiet = quiet
         self.tty = sys.stderr.isatty()
-        self.last = 0.0
+        self.last = time.monotonic()  # the first line after a few seconds, not at once
         self._bar: Any = None
         self._task: Any = None
 
