@@ -130,7 +130,9 @@ def _print_report(report: BuildReport, *, quiet: bool, verbose: bool) -> None:
     for failure in report.failed if verbose else report.failed[:5]:
         typer.echo(f"{report.feed}: failed: {failure.url}: {failure.reason}", err=True)
     if len(report.failed) > 5 and not verbose:
-        typer.echo(f"{report.feed}: ... {len(report.failed) - 5} more failures (-v lists all)", err=True)
+        typer.echo(
+            f"{report.feed}: ... {len(report.failed) - 5} more failures (-v lists all)", err=True
+        )
     if verbose:
         for skip in report.skipped:
             typer.echo(f"{report.feed}: skipped: {skip.url}: {skip.reason}", err=True)
@@ -153,33 +155,44 @@ def run_build(config: FeedConfig, options: BuildOptions, *, quiet: bool, verbose
 @app.command("build")
 def build_command(
     feeds: Annotated[
-        list[str] | None, typer.Argument(help="Feed names in the feeds folder, or paths to .toml files.")
+        list[str] | None,
+        typer.Argument(help="Feed names in the feeds folder, or paths to .toml files."),
     ] = None,
-    all_feeds: Annotated[bool, typer.Option("--all", help="Build every feed in the feeds folder.")] = False,
+    all_feeds: Annotated[
+        bool, typer.Option("--all", help="Build every feed in the feeds folder.")
+    ] = False,
     full: Annotated[
-        bool, typer.Option("--full", help="Walk the whole listing, not just down to known episodes.")
+        bool,
+        typer.Option("--full", help="Walk the whole listing, not just down to known episodes."),
     ] = False,
     reparse: Annotated[
-        bool, typer.Option("--reparse", help="Re-extract every cached page offline first (after a parser fix).")
+        bool,
+        typer.Option(
+            "--reparse", help="Re-extract every cached page offline first (after a parser fix)."
+        ),
     ] = False,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the feed here (one feed only).")
     ] = None,
     cache_dir: CacheDir = None,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", "-c", min=1, max=256, help="Requests in flight per host.")
+        int,
+        typer.Option("--concurrency", "-c", min=1, max=256, help="Requests in flight per host."),
     ] = 16,
     probe_sizes: Annotated[
         bool,
         typer.Option("--probe-sizes", help="HEAD audio files whose size the site does not give."),
     ] = False,
     force: Annotated[
-        bool, typer.Option("--force", help="Write the feed even if it drops episodes the old one had.")
+        bool,
+        typer.Option("--force", help="Write the feed even if it drops episodes the old one had."),
     ] = False,
     no_wait: Annotated[
         bool, typer.Option("--no-wait", help="Exit at once if a build of the feed is running.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success (for cron).")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing on success (for cron).")
+    ] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="List every failure and skip, and timings.")
     ] = False,
@@ -197,7 +210,9 @@ def build_command(
     from planetrss.http import HttpSettings
 
     try:
-        paths = list_feeds(feeds_dir) if all_feeds else [find_feed(f, feeds_dir) for f in feeds or []]
+        paths = (
+            list_feeds(feeds_dir) if all_feeds else [find_feed(f, feeds_dir) for f in feeds or []]
+        )
         if not paths:
             raise typer.BadParameter("name at least one feed, or --all")
         if output is not None and len(paths) > 1:
@@ -277,15 +292,23 @@ def episodes_command(
         typer.echo(json.dumps([e.to_dict() for e in episodes], indent=2, ensure_ascii=False))
         return
     for episode in episodes:
-        duration = f"{episode.duration // 60}:{episode.duration % 60:02d}" if episode.duration else "?"
-        typer.echo(f"{episode.published:%Y-%m-%d}  {episode.key:>14}  {duration:>6}  {episode.title}")
+        duration = (
+            f"{episode.duration // 60}:{episode.duration % 60:02d}" if episode.duration else "?"
+        )
+        typer.echo(
+            f"{episode.published:%Y-%m-%d}  {episode.key:>14}  {duration:>6}  {episode.title}"
+        )
 
 
 @app.command("demo")
 def demo_command(
     episodes: Annotated[int, typer.Option(min=1, help="Episodes on the demo site.")] = 300,
-    latency: Annotated[float, typer.Option(min=0, help="Seconds the server waits per request.")] = 0.02,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the feed.")] = None,
+    latency: Annotated[
+        float, typer.Option(min=0, help="Seconds the server waits per request.")
+    ] = 0.02,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write the feed.")
+    ] = None,
     feeds_dir: FeedsDir = Path("feeds"),
 ) -> None:
     """Build feeds/demo.xml from the embedded demo site, served on 127.0.0.1.
@@ -309,13 +332,17 @@ def demo_command(
     if output is not None:
         config = config.with_output(output)
     with DemoServer(DemoSite(episodes=episodes), latency=latency) as server:
-        typer.echo(f"demo site: {server.origin} ({episodes} episodes, {latency * 1000:.0f} ms latency)")
+        typer.echo(
+            f"demo site: {server.origin} ({episodes} episodes, {latency * 1000:.0f} ms latency)"
+        )
         # A fresh cache each time: the demo shows the whole pipeline, and the server's
         # port (part of every URL) changes from run to run.
         with tempfile.TemporaryDirectory(prefix="planetrss-demo-") as cache:
             options = BuildOptions(cache_dir=Path(cache))
             try:
-                status = run_build(config.with_origin(server.origin), options, quiet=False, verbose=False)
+                status = run_build(
+                    config.with_origin(server.origin), options, quiet=False, verbose=False
+                )
             except PlanetrssError as error:
                 raise _fail(error) from None
     typer.echo(f"subscribe a player to: {config.output.resolve().as_uri()}")
@@ -324,7 +351,9 @@ def demo_command(
 
 @app.command("check")
 def check_command(
-    target: Annotated[str, typer.Argument(metavar="FILE|URL", help="A feed file, or an http(s) URL.")],
+    target: Annotated[
+        str, typer.Argument(metavar="FILE|URL", help="A feed file, or an http(s) URL.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
     """Lint any podcast RSS feed against what players and validators require.

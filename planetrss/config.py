@@ -220,7 +220,9 @@ def _read_channel(table: _Table) -> Channel:
             "type",
             str,
             default="episodic",
-            check=lambda v: None if v in ("episodic", "serial") else 'expected "episodic" or "serial"',
+            check=lambda v: (
+                None if v in ("episodic", "serial") else 'expected "episodic" or "serial"'
+            ),
         ),
         copyright=table.take("copyright", str, default=""),
         new_feed_url=table.take("new_feed_url", str, check=_http_url),

@@ -101,9 +101,13 @@ class Parser:
                 self._pool = concurrent.futures.ProcessPoolExecutor(self.workers, context)
         return self._pool
 
-    async def episode(self, site: Site, ref: EpisodeRef, url: str, text: str) -> tuple[Episode | Skip, float]:
+    async def episode(
+        self, site: Site, ref: EpisodeRef, url: str, text: str
+    ) -> tuple[Episode | Skip, float]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor(), _timed, site.parse_episode, ref, url, text)
+        return await loop.run_in_executor(
+            self._executor(), _timed, site.parse_episode, ref, url, text
+        )
 
     async def listing(self, site: Site, url: str, text: str) -> tuple[Listing, float]:
         return await asyncio.to_thread(_timed, site.parse_listing, url, text)

@@ -53,6 +53,7 @@ def _parse_category_list(text: str) -> dict[str, tuple[str, ...]]:
 APPLE_CATEGORIES: Final[Mapping[str, tuple[str, ...]]] = _parse_category_list(_APPLE_CATEGORY_LIST)
 """Apple's categories: each top-level category and its subcategories."""
 
+
 def podcast_guid(feed_url: str) -> str:
     """The Podcast Index guid of a feed: UUIDv5 of its URL without scheme and trailing slash.
 

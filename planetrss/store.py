@@ -226,7 +226,9 @@ class FeedLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise CacheError(f"cannot create the lock file {self.path}: {exc.strerror or exc}") from None
+            raise CacheError(
+                f"cannot create the lock file {self.path}: {exc.strerror or exc}"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:

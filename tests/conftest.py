@@ -29,7 +29,14 @@ email = "tester@example.org"
 """
 
 
-def write_feed_toml(folder: Path, name: str = "show", *, top: str = "", params: str = "podcast_id = 510289", channel: str = CHANNEL) -> Path:
+def write_feed_toml(
+    folder: Path,
+    name: str = "show",
+    *,
+    top: str = "",
+    params: str = "podcast_id = 510289",
+    channel: str = CHANNEL,
+) -> Path:
     """Write a feed definition; `top` adds top-level keys (before any table)."""
     path = folder / f"{name}.toml"
     path.write_text(f'site = "npr"\n{top}\n[params]\n{params}\n{channel}', encoding="utf-8")

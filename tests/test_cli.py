@@ -47,7 +47,9 @@ def test_build_with_an_unknown_feed_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_build_with_a_bad_definition_names_file_and_key(tmp_path: Path) -> None:
     write_feed_toml(tmp_path, top="colour = 1")
-    result = runner.invoke(app, ["build", "show", "--feeds-dir", str(tmp_path), "--cache-dir", str(tmp_path / "c")])
+    result = runner.invoke(
+        app, ["build", "show", "--feeds-dir", str(tmp_path), "--cache-dir", str(tmp_path / "c")]
+    )
     assert result.exit_code == 2
     assert f"{tmp_path}/show.toml: colour: unknown key" in result.output
     assert not (tmp_path / "c").exists()  # failed before touching cache or network
@@ -62,9 +64,14 @@ def test_build_needs_a_feed(tmp_path: Path) -> None:
 def test_feeds_lists_definitions_and_cache_state(tmp_path: Path) -> None:
     write_feed_toml(tmp_path, "alpha")
     (tmp_path / "broken.toml").write_text("site = 1\n")
-    result = runner.invoke(app, ["feeds", "--feeds-dir", str(tmp_path), "--cache-dir", str(tmp_path / "c")])
+    result = runner.invoke(
+        app, ["feeds", "--feeds-dir", str(tmp_path), "--cache-dir", str(tmp_path / "c")]
+    )
     assert result.exit_code == 0
-    assert "alpha: 'Test Show' (npr at https://www.npr.org); 0 episodes cached; last build never" in result.output
+    assert (
+        "alpha: 'Test Show' (npr at https://www.npr.org); 0 episodes cached; last build never"
+        in result.output
+    )
     assert "broken: invalid:" in result.output
 
 
@@ -74,7 +81,11 @@ def test_check_reports_and_exits_1_on_errors(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.strip().endswith("0 errors, 0 warnings")
     bad = tmp_path / "bad.xml"
-    bad.write_bytes(good.read_bytes().replace(b"<itunes:explicit>false</itunes:explicit>", b"<itunes:explicit>no</itunes:explicit>", 1))
+    bad.write_bytes(
+        good.read_bytes().replace(
+            b"<itunes:explicit>false</itunes:explicit>", b"<itunes:explicit>no</itunes:explicit>", 1
+        )
+    )
     result = runner.invoke(app, ["check", str(bad), "--json"])
     assert result.exit_code == 1
     assert '"rule": "channel-explicit-invalid"' in result.output
@@ -83,5 +94,7 @@ def test_check_reports_and_exits_1_on_errors(tmp_path: Path) -> None:
 def test_help_starts_fast() -> None:
     # Not a timing test: it checks that --help does not import the heavy libraries.
     code = "import sys; from planetrss.cli import app; print(sorted(m for m in ('httpx','bs4','feedgen','diskcache','lxml') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

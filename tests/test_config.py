@@ -46,10 +46,41 @@ BAD_CASES = [
     ('public_url = "example.org/feed.xml"', None, "public_url", "absolute"),
     ("", ('title = "Test Show"\n', ""), "channel.title", "missing"),
     ("", ('language = "en-us"', 'language = "English"'), "channel.language", "ISO 639"),
-    ("", ('category = ["News", "Business News"]', "category = [1]"), "channel.category", "Category"),
+    (
+        "",
+        ('category = ["News", "Business News"]', "category = [1]"),
+        "channel.category",
+        "Category",
+    ),
     ("", ('author = "Tester"', 'autor = "Tester"'), "channel.autor", "unknown key"),
     ("", ('email = "tester@example.org"', 'email = "nope"'), "channel.owner.email", "email"),
-    ("", ('image = "https://example.org/art.jpg?s=1400"', "image = 5"), "channel.image", "expected a string"),
+    (
+        "",
+        ('image = "https://example.org/art.jpg?s=1400"', "image = 5"),
+        "channel.image",
+        "expected a string",
+    ),
+    (
+        "",
+        ('category = ["News", "Business News"]', 'category = "Economics"'),
+        "channel.category",
+        "Apple's categories",
+    ),
+    (
+        "",
+        ('category = ["News", "Business News"]', 'category = ["Business", "Daily News"]'),
+        "channel.category",
+        "subcategory of Business",
+    ),
+    ('include = ["(unclosed"]', None, "include", "invalid regular expression"),
+    ("exclude = [1]", None, "exclude", "regular expressions"),
+    ("probe_sizes = 1", None, "probe_sizes", "true or false"),
+    (
+        "",
+        ('author = "Tester"', 'author = "Tester"\nnew_feed_url = "nope"'),
+        "channel.new_feed_url",
+        "absolute",
+    ),
 ]
 
 
@@ -65,6 +96,23 @@ def test_invalid_definitions_name_file_key_and_fix(
     assert message.startswith(f"{path}: {key}: "), message
     assert words in message
     assert "\n" not in message
+
+
+def test_optional_keys(tmp_path: Path) -> None:
+    top = 'max_items = 10\ninclude = ["^Episode"]\nexclude = ["Classic"]\nprobe_sizes = true\npublic_url = "https://e.org/f.xml"'
+    channel = CHANNEL.replace(
+        'author = "Tester"',
+        'author = "Tester"\nlocked = true\nnew_feed_url = "https://e.org/new.xml"',
+    )
+    config = load_feed(write_feed_toml(tmp_path, top=top, channel=channel))
+    assert (config.max_items, config.include, config.exclude, config.probe_sizes) == (
+        10,
+        ("^Episode",),
+        ("Classic",),
+        True,
+    )
+    assert config.public_url == "https://e.org/f.xml"
+    assert config.channel.locked is True and config.channel.new_feed_url == "https://e.org/new.xml"
 
 
 def test_missing_site_and_bad_toml(tmp_path: Path) -> None:

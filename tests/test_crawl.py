@@ -33,7 +33,11 @@ class ToySite(Site):
         for line in text.split():
             key, _, flag = line.partition(":")
             audio = Audio(f"{self.origin}/a/{key}.mp3", available=flag != "unavailable")
-            refs.append(EpisodeRef(key=key, url=f"{self.origin}/ep/{key}", title=f"Title {key}", audio=audio))
+            refs.append(
+                EpisodeRef(
+                    key=key, url=f"{self.origin}/ep/{key}", title=f"Title {key}", audio=audio
+                )
+            )
         return Listing(url=url, refs=tuple(refs), item_count=len(refs))
 
     def parse_episode(self, ref: EpisodeRef, url: str, text: str) -> Episode | Skip:
@@ -41,7 +45,13 @@ class ToySite(Site):
             raise ValueError("no title anywhere")
         if text == "noaudio":
             return Skip(ref.key, url, "no audio")
-        return Episode(key=ref.key, title=ref.title, url=url, published=datetime(2020, 1, 1, tzinfo=UTC), audio_url=f"{self.origin}/a/{ref.key}.mp3")
+        return Episode(
+            key=ref.key,
+            title=ref.title,
+            url=url,
+            published=datetime(2020, 1, 1, tzinfo=UTC),
+            audio_url=f"{self.origin}/a/{ref.key}.mp3",
+        )
 
 
 @dataclass
@@ -91,7 +101,14 @@ class ToyServer:
         return sorted(p.removeprefix("/ep/") for p in self.paths if p.startswith("/ep/"))
 
 
-async def run_crawl(server: ToyServer, store: FakeStore, *, full: bool = False, pending: list[EpisodeRef] | None = None, concurrency: int = 4):  # type: ignore[no-untyped-def]
+async def run_crawl(
+    server: ToyServer,
+    store: FakeStore,
+    *,
+    full: bool = False,
+    pending: list[EpisodeRef] | None = None,
+    concurrency: int = 4,
+):  # type: ignore[no-untyped-def]
     settings = HttpSettings(concurrency=concurrency, retries=1, backoff=0.001)
     with respx.mock:
         respx.route(host="toy.test").mock(side_effect=server)
@@ -217,7 +234,14 @@ async def test_a_failed_listing_page_ends_paging_and_is_reported() -> None:
         respx.route(host="toy.test").mock(side_effect=flaky)
         async with httpx.AsyncClient() as client:
             parser = Parser(workers=0)
-            crawl = Crawl(ToySite(ORIGIN), Fetcher(client, HttpSettings(concurrency=1, retries=0)), store, parser, set(), set())
+            crawl = Crawl(
+                ToySite(ORIGIN),
+                Fetcher(client, HttpSettings(concurrency=1, retries=0)),
+                store,
+                parser,
+                set(),
+                set(),
+            )
             result = await crawl.run()
             parser.close()
     assert [f.url for f in result.failed] == [f"{ORIGIN}/list/1"]

@@ -62,13 +62,24 @@ def test_players_read_back_every_field(feed_config: FeedConfig) -> None:
 def test_xml_details_players_and_validators_need(feed_config: FeedConfig) -> None:
     config = dataclasses.replace(feed_config, public_url="https://example.org/feed.xml")
     root = etree.fromstring(render_feed(config, [make_episode(1)]))
-    ns = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "podcast": "https://podcastindex.org/namespace/1.0", "atom": "http://www.w3.org/2005/Atom"}
+    ns = {
+        "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+        "podcast": "https://podcastindex.org/namespace/1.0",
+        "atom": "http://www.w3.org/2005/Atom",
+    }
     channel = root.find("channel")
-    assert channel.findtext("itunes:explicit", namespaces=ns) == "true" or channel.findtext("itunes:explicit", namespaces=ns) == "false"
+    assert (
+        channel.findtext("itunes:explicit", namespaces=ns) == "true"
+        or channel.findtext("itunes:explicit", namespaces=ns) == "false"
+    )
     self_link = channel.find("atom:link", ns)
-    assert self_link.get("rel") == "self" and self_link.get("href") == "https://example.org/feed.xml"
+    assert (
+        self_link.get("rel") == "self" and self_link.get("href") == "https://example.org/feed.xml"
+    )
     assert channel.findtext("link") == "https://example.org/show"
-    assert channel.findtext("podcast:guid", namespaces=ns) == podcast_guid("https://example.org/feed.xml")
+    assert channel.findtext("podcast:guid", namespaces=ns) == podcast_guid(
+        "https://example.org/feed.xml"
+    )
     item = channel.find("item")
     assert item.find("guid").get("isPermaLink") == "false"
     pub = item.findtext("pubDate")
@@ -170,3 +181,54 @@ def test_failed_write_leaves_the_old_feed(tmp_path: Path, monkeypatch: pytest.Mo
         write_feed(path, b"new")
     assert path.read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["feed.xml"]
+
+
+def test_title_filters(feed_config: FeedConfig) -> None:
+    episodes = [
+        make_episode(1, title="Episode 1: Apples"),
+        make_episode(2, title="Bonus: Pears"),
+        make_episode(3, title="Episode 3: Plums (Classic)"),
+    ]
+    config = dataclasses.replace(feed_config, include=("^Episode",), exclude=(r"(?i)\(classic\)",))
+    titles = [e["title"] for e in parse_podcast(render_feed(config, episodes))["episodes"]]
+    assert titles == ["Episode 1: Apples"]
+
+
+def test_channel_options_reach_the_xml(feed_config: FeedConfig) -> None:
+    channel = dataclasses.replace(
+        feed_config.channel,
+        new_feed_url="https://example.org/new.xml",
+        locked=True,
+        explicit=True,
+        type="serial",
+    )
+    root = etree.fromstring(
+        render_feed(dataclasses.replace(feed_config, channel=channel), [make_episode(1)])
+    )
+    ns = {
+        "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+        "podcast": "https://podcastindex.org/namespace/1.0",
+    }
+    channel_el = root.find("channel")
+    assert (
+        channel_el.findtext("itunes:new-feed-url", namespaces=ns) == "https://example.org/new.xml"
+    )
+    assert channel_el.findtext("itunes:explicit", namespaces=ns) == "true"
+    assert channel_el.findtext("itunes:type", namespaces=ns) == "serial"
+    locked = channel_el.find("podcast:locked", ns)
+    assert (locked.text, locked.get("owner")) == ("yes", "tester@example.org")
+
+
+def test_http_transcripts_are_left_out_not_upgraded(feed_config: FeedConfig) -> None:
+    root = etree.fromstring(
+        render_feed(feed_config, [make_episode(1, transcript_url="http://example.org/t/1")])
+    )
+    assert root.find("channel/item/{https://podcastindex.org/namespace/1.0}transcript") is None
+
+
+def test_our_output_passes_our_own_check(feed_config: FeedConfig) -> None:
+    from planetrss.check import check_feed
+
+    config = dataclasses.replace(feed_config, public_url="https://example.org/feed.xml")
+    findings = check_feed(render_feed(config, [make_episode(n) for n in range(1, 20)]))
+    assert findings == []

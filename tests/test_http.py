@@ -31,7 +31,9 @@ def fetcher(**settings: object) -> tuple[Fetcher, Sleeps]:
 
 @respx.mock
 async def test_retries_5xx_then_succeeds() -> None:
-    route = respx.get(URL).mock(side_effect=[httpx.Response(503), httpx.Response(502), httpx.Response(200, text="ok")])
+    route = respx.get(URL).mock(
+        side_effect=[httpx.Response(503), httpx.Response(502), httpx.Response(200, text="ok")]
+    )
     fetch, sleeps = fetcher()
     assert await fetch.get_text(URL) == "ok"
     assert route.call_count == 3
@@ -47,11 +49,17 @@ async def test_gives_up_after_retries_with_the_reason() -> None:
     with pytest.raises(FetchError, match=r"HTTP 500 \(after 3 attempts\)"):
         await fetch.get_text(URL)
     assert fetch.requests == 3
+    assert len(sleeps.waits) == 2
 
 
 @respx.mock
 async def test_429_honours_retry_after_and_slows_the_host() -> None:
-    respx.get(URL).mock(side_effect=[httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, text="ok")])
+    respx.get(URL).mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "7"}),
+            httpx.Response(200, text="ok"),
+        ]
+    )
     fetch, sleeps = fetcher(concurrency=16)
     assert await fetch.get_text(URL) == "ok"
     assert sleeps.waits == [7.0]
@@ -60,7 +68,12 @@ async def test_429_honours_retry_after_and_slows_the_host() -> None:
 
 @respx.mock
 async def test_retry_after_is_capped() -> None:
-    respx.get(URL).mock(side_effect=[httpx.Response(503, headers={"Retry-After": "86400"}), httpx.Response(200, text="ok")])
+    respx.get(URL).mock(
+        side_effect=[
+            httpx.Response(503, headers={"Retry-After": "86400"}),
+            httpx.Response(200, text="ok"),
+        ]
+    )
     fetch, sleeps = fetcher(max_wait=30)
     await fetch.get_text(URL)
     assert sleeps.waits == [30]
@@ -77,7 +90,13 @@ async def test_404_is_not_retried() -> None:
 
 @respx.mock
 async def test_connection_errors_and_timeouts_are_retried() -> None:
-    respx.get(URL).mock(side_effect=[httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.Response(200, text="ok")])
+    respx.get(URL).mock(
+        side_effect=[
+            httpx.ConnectError("refused"),
+            httpx.ReadTimeout("slow"),
+            httpx.Response(200, text="ok"),
+        ]
+    )
     fetch, _ = fetcher()
     assert await fetch.get_text(URL) == "ok"
     respx.get(URL).mock(side_effect=httpx.ConnectError("refused"))
@@ -103,7 +122,11 @@ async def test_redirect_loops_fail_cleanly() -> None:
 
 @respx.mock
 async def test_bad_bytes_become_replacement_characters() -> None:
-    respx.get(URL).mock(return_value=httpx.Response(200, content=b"caf\xe9 ok", headers={"Content-Type": "text/html; charset=utf-8"}))
+    respx.get(URL).mock(
+        return_value=httpx.Response(
+            200, content=b"caf\xe9 ok", headers={"Content-Type": "text/html; charset=utf-8"}
+        )
+    )
     fetch, _ = fetcher()
     assert await fetch.get_text(URL) == "caf\ufffd ok"
 

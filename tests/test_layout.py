@@ -23,7 +23,19 @@ ALLOWED = {
     "crawl": {"http", "models", "sites"},
     "check": {"standards"},
     "build": {"feed", "sites", "config", "crawl", "errors", "http", "models", "store", "check"},
-    "cli": {"__init__", "config", "errors", "build", "crawl", "models", "http", "store", "demo", "check", "feed"},
+    "cli": {
+        "__init__",
+        "config",
+        "errors",
+        "build",
+        "crawl",
+        "models",
+        "http",
+        "store",
+        "demo",
+        "check",
+        "feed",
+    },
     "demo": {"demo"},
 }
 
@@ -93,5 +105,9 @@ def test_public_api_is_sorted_and_resolves() -> None:
 
 
 def test_every_module_has_a_docstring() -> None:
-    missing = [str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py") if ast.get_docstring(ast.parse(p.read_text())) is None]
+    missing = [
+        str(p.relative_to(ROOT))
+        for p in PACKAGE.rglob("*.py")
+        if ast.get_docstring(ast.parse(p.read_text())) is None
+    ]
     assert missing == []

@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -27,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType, TracebackType
 from typing import Any, Final
 
-from planetrss.demo.site import HTML, KINDS, DemoSite, Kind, Response
+from planetrss.demo.site import HTML, KINDS, DemoSite, Kind
 
 _CHUNK: Final = 256 * 1024
 _ZEROS: Final = bytes(_CHUNK)
@@ -35,11 +36,27 @@ _ZEROS: Final = bytes(_CHUNK)
 
 @dataclass(frozen=True, slots=True)
 class Fault:
-    """An injected answer that replaces the site's (see `DemoServer.fault`)."""
+    """An injected answer that replaces the site's (see `DemoServer.fault`).
+
+    Beyond a status, headers and a body, a fault can misbehave on the wire:
+
+    - `delay`: seconds to wait before answering (more than the client's read timeout
+      makes a hung server); cut short when the server stops;
+    - `content_length`: the Content-Length to declare instead of `len(body)`; a larger
+      one makes a truncated body (the connection is closed after `body`);
+    - `framed`: False sends no Content-Length and ends the body by closing the
+      connection (a body whose size the client only learns by reading it);
+    - `reset`: end the connection with a TCP reset (RST) right after `body`, instead of
+      closing it cleanly (with a larger `content_length`: a reset mid-body).
+    """
 
     status: int = 500
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
+    delay: float = 0.0
+    content_length: int | None = None
+    framed: bool = True
+    reset: bool = False
 
 
 FaultHook = Callable[[str], Fault | None]
@@ -97,17 +114,17 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(demo.latency)
         fault = demo.fault(target) if demo.fault is not None else None
         if fault is not None:
-            headers = tuple(fault.headers.items())
-            content_type = next((v for k, v in headers if k.lower() == "content-type"), HTML)
-            headers = tuple((k, v) for k, v in headers if k.lower() != "content-type")
-            response = Response(fault.status, kind, fault.body, content_type, headers)
-        else:
-            try:
-                response = demo.site.respond(target)
-            except Exception:
+            if fault.delay > 0 and demo._stopping.wait(fault.delay):
                 self.close_connection = True
-                self.send_error(500)
-                raise
+                return
+            self._send_fault(fault, head)
+            return
+        try:
+            response = demo.site.respond(target)
+        except Exception:
+            self.close_connection = True
+            self.send_error(500)
+            raise
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
@@ -124,6 +141,31 @@ class _Handler(BaseHTTPRequestHandler):
             n = min(remaining, _CHUNK)
             self.wfile.write(_ZEROS if n == _CHUNK else memoryview(_ZEROS)[:n])
             remaining -= n
+
+    def _send_fault(self, fault: Fault, head: bool) -> None:
+        headers = tuple(fault.headers.items())
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), HTML)
+        self.send_response(fault.status)
+        for name, value in headers:
+            if name.lower() != "content-type":
+                self.send_header(name, value)
+        self.send_header("Content-Type", content_type)
+        length = len(fault.body) if fault.content_length is None else fault.content_length
+        if fault.framed:
+            self.send_header("Content-Length", str(length))
+        else:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if not head:
+            self.wfile.write(fault.body)
+        if fault.reset:
+            # Linger 0: closing sends RST (and drops unsent data) instead of FIN. The
+            # socket's files still hold it open; `finish` closes them, which closes it.
+            self.wfile.flush()
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        if fault.reset or not fault.framed or length != len(fault.body):
+            self.close_connection = True
 
 
 class DemoServer:
@@ -148,6 +190,7 @@ class DemoServer:
         self.latency = latency
         self.fault: FaultHook | None = None
         self._lock = threading.Lock()
+        self._stopping = threading.Event()  # cuts short the delays of hung-server faults
         self._idle = threading.Condition(self._lock)
         self._requests = 0
         self._counts: dict[str, int] = dict.fromkeys(KINDS, 0)
@@ -208,6 +251,7 @@ class DemoServer:
         if self._httpd is not None:
             raise RuntimeError("the demo server is already running")
         httpd = _HTTPServer((self.host, self.port), self)
+        self._stopping.clear()
         self.port = httpd.server_address[1]
         self.site.origin = self.origin
         self._httpd = httpd
@@ -222,6 +266,7 @@ class DemoServer:
         httpd, thread = self._httpd, self._thread
         if httpd is None or thread is None:
             return
+        self._stopping.set()
         httpd.shutdown()
         httpd.server_close()
         thread.join()

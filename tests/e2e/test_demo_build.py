@@ -38,14 +38,18 @@ def config(server: DemoServer, tmp_path: Path) -> FeedConfig:
 
 @pytest.fixture
 def options(tmp_path: Path) -> BuildOptions:
-    return BuildOptions(cache_dir=tmp_path / "cache", http=HttpSettings(concurrency=8), parse_workers=2)
+    return BuildOptions(
+        cache_dir=tmp_path / "cache", http=HttpSettings(concurrency=8), parse_workers=2
+    )
 
 
 def truth(site: DemoSite) -> dict[str, DemoEpisode]:
     return {e.key: e for e in site.episodes() if e.in_feed}
 
 
-def test_cold_build_puts_every_episode_in_the_feed_once(server: DemoServer, config: FeedConfig, options: BuildOptions) -> None:
+def test_cold_build_puts_every_episode_in_the_feed_once(
+    server: DemoServer, config: FeedConfig, options: BuildOptions
+) -> None:
     report = build(config, options)
     expected = truth(server.site)
     assert report.failed == ()
@@ -77,7 +81,9 @@ def test_cold_build_puts_every_episode_in_the_feed_once(server: DemoServer, conf
     assert [f for f in check_feed(data) if f.level == "error"] == []
 
 
-def test_rebuild_makes_no_episode_requests_and_same_bytes(server: DemoServer, config: FeedConfig, options: BuildOptions) -> None:
+def test_rebuild_makes_no_episode_requests_and_same_bytes(
+    server: DemoServer, config: FeedConfig, options: BuildOptions
+) -> None:
     build(config, options)
     first = config.output.read_bytes()
     server.reset_counts()
@@ -89,7 +95,9 @@ def test_rebuild_makes_no_episode_requests_and_same_bytes(server: DemoServer, co
     assert config.output.read_bytes() == first
 
 
-def test_new_episodes_cost_one_listing_page_and_their_own_pages(server: DemoServer, config: FeedConfig, options: BuildOptions) -> None:
+def test_new_episodes_cost_one_listing_page_and_their_own_pages(
+    server: DemoServer, config: FeedConfig, options: BuildOptions
+) -> None:
     build(config, options)
     server.site.add_episodes(5)
     server.reset_counts()
@@ -103,7 +111,9 @@ def test_new_episodes_cost_one_listing_page_and_their_own_pages(server: DemoServ
     assert report.episodes_in_feed == len(truth(server.site))
 
 
-def test_full_rewalks_listings_but_fetches_no_known_episode(server: DemoServer, config: FeedConfig, options: BuildOptions) -> None:
+def test_full_rewalks_listings_but_fetches_no_known_episode(
+    server: DemoServer, config: FeedConfig, options: BuildOptions
+) -> None:
     build(config, options)
     server.reset_counts()
     build(config, BuildOptions(cache_dir=options.cache_dir, full=True))
@@ -117,7 +127,9 @@ def test_full_rewalks_listings_but_fetches_no_known_episode(server: DemoServer, 
     assert server.counts["episode"] == len(again)
 
 
-def test_reparse_is_offline_and_gives_the_same_feed(server: DemoServer, config: FeedConfig, options: BuildOptions) -> None:
+def test_reparse_is_offline_and_gives_the_same_feed(
+    server: DemoServer, config: FeedConfig, options: BuildOptions
+) -> None:
     build(config, options)
     before = config.output.read_bytes()
     server.reset_counts()
@@ -129,12 +141,26 @@ def test_reparse_is_offline_and_gives_the_same_feed(server: DemoServer, config: 
 
 def test_cli_build_end_to_end(server: DemoServer, config: FeedConfig, tmp_path: Path) -> None:
     feed = tmp_path / "show.toml"
-    feed.write_text((ROOT / "feeds" / "demo.toml").read_text().replace("http://127.0.0.1:8000", server.origin, 1))
-    command = [sys.executable, "-m", "planetrss", "build", str(feed), "--cache-dir", str(tmp_path / "c")]
+    feed.write_text(
+        (ROOT / "feeds" / "demo.toml")
+        .read_text()
+        .replace("http://127.0.0.1:8000", server.origin, 1)
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "planetrss",
+        "build",
+        str(feed),
+        "--cache-dir",
+        str(tmp_path / "c"),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     (line,) = result.stdout.splitlines()
-    assert line.startswith(f"show: {len(truth(server.site))} episodes in feed ({len(truth(server.site))} new, 0 cached, ")
+    assert line.startswith(
+        f"show: {len(truth(server.site))} episodes in feed ({len(truth(server.site))} new, 0 cached, "
+    )
     assert (tmp_path / "show.xml").exists()
     quiet = subprocess.run([*command, "--quiet"], capture_output=True, text=True, timeout=120)
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
