@@ -28,8 +28,9 @@ from typing import Any
 
 import pytest
 
-from planetrss.models import Audio, EpisodeRef, Listing, Skip
+from planetrss.models import Listing, Skip
 from planetrss.sites import KINDS, SiteParamError, find, get
+from planetrss.store import ref_from_dict
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases"
@@ -67,15 +68,6 @@ def record_to_json(record: Any) -> Any:
     return record
 
 
-def ref_from_json(data: dict[str, Any]) -> EpisodeRef:
-    fields = dict(data)
-    if fields.get("published"):
-        fields["published"] = datetime.fromisoformat(fields["published"])
-    if fields.get("audio"):
-        fields["audio"] = Audio(**fields["audio"])
-    return EpisodeRef(**fields)
-
-
 def listing_to_json(listing: Listing) -> dict[str, Any]:
     return {
         "item_count": listing.item_count,
@@ -101,7 +93,7 @@ def test_site_page(case_path: Path) -> None:
         return
 
     assert case["kind"] == "episode", f"{case_path.name}: unknown kind {case['kind']!r}"
-    ref = ref_from_json(case["ref"])
+    ref = ref_from_dict(case["ref"])
     if "error" in expected:
         error = expected["error"]
         with pytest.raises(Exception, match=error["match"]) as caught:
