@@ -2,4 +2,6 @@
 
 from planetrss.cli import main
 
-main()
+# Guarded: worker processes started by `spawn` import this module as __mp_main__.
+if __name__ == "__main__":
+    main()
