@@ -127,7 +127,13 @@ async def _build_locked(
                 await _reparse(site, store, parser)
                 timings["reparse"] = time.perf_counter() - mark
             mark = time.perf_counter()
-            result = await _crawl(site, store, parser, fetcher, options, on_progress)
+            # A walk that was cut short (killed, or a listing page failed) left new
+            # episodes behind known ones: the next walk must not stop at the known ones.
+            state = store.state()
+            full = options.full or state.get("walk_incomplete", False)
+            store.save_state({**state, "walk_incomplete": True})
+            result = await _crawl(site, store, parser, fetcher, full, on_progress)
+            store.save_state({**state, "walk_incomplete": not result.walk_complete})
             timings["crawl"] = time.perf_counter() - mark
             episodes = store.episodes()
             _check_usable(config, result, options, episodes_cached=len(episodes))
@@ -156,6 +162,7 @@ async def _build_locked(
                 "episodes": len(episodes),
                 "output": str(config.output),
                 "failed": len(result.failed),
+                "walk_incomplete": not result.walk_complete,
             }
         )
     return BuildReport(
@@ -180,7 +187,7 @@ async def _crawl(
     store: Store,
     parser: Parser,
     fetcher: Fetcher,
-    options: BuildOptions,
+    full: bool,
     on_progress: Callable[[Progress], None] | None,
 ) -> CrawlResult:
     stored = store.episode_keys()
@@ -193,7 +200,7 @@ async def _crawl(
         stored=stored,
         known=stored | store.skip_keys() | {ref.key for ref in pending},
         pending=pending,
-        full=options.full,
+        full=full,
         on_progress=on_progress,
     )
     return await crawl.run()

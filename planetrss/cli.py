@@ -259,9 +259,12 @@ def feeds_command(cache_dir: CacheDir = None, feeds_dir: FeedsDir = Path("feeds"
         except PlanetrssError as error:
             typer.echo(f"{path.stem}: invalid: {error}")
             continue
-        with Store(cache_dir or default_cache_dir(), config.name) as store:
-            state = store.state()
-            cached = len(store.episode_keys())
+        try:
+            with Store(cache_dir or default_cache_dir(), config.name) as store:
+                state = store.state()
+                cached = len(store.episode_keys())
+        except PlanetrssError as error:
+            raise _fail(error) from None
         last = state.get("last_build", "never")
         typer.echo(
             f"{config.name}: {config.channel.title!r} ({config.site} at {config.origin}); "

@@ -18,16 +18,15 @@ import concurrent.futures
 import multiprocessing
 import os
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Protocol
 
+from planetrss import parse_worker
+from planetrss.errors import PlanetrssError
 from planetrss.http import Fetcher, FetchError
 from planetrss.models import Episode, EpisodeRef, Failure, Listing, Skip
 from planetrss.sites.base import Site
-
-T = TypeVar("T")
 
 
 class PageStore(Protocol):
@@ -58,8 +57,12 @@ class CrawlResult:
     loop_lag: list[float] = field(default_factory=list)
     # Listing pages that look like a changed site: content, but no episode found in it.
     unrecognised: list[Failure] = field(default_factory=list)
+    # First tries only: pages that failed in earlier runs and fail again do not count,
+    # so a few dead pages cannot make every later build look like a site outage.
     episode_attempts: int = 0
     episode_failures: int = 0
+    # The listing was walked to its end, or to known episodes; False after a failure.
+    walk_complete: bool = False
 
     @property
     def parse_median_ms(self) -> float:
@@ -72,45 +75,52 @@ class CrawlResult:
         return statistics.quantiles(self.loop_lag, n=100)[98] * 1000
 
 
-def _timed(fn: Callable[..., T], *args: Any) -> tuple[T, float]:
-    """Run fn in a worker and report how long the parse itself took."""
-    start = time.perf_counter()
-    result = fn(*args)
-    return result, time.perf_counter() - start
-
-
 class Parser:
     """Runs a site's pure parse functions off the event loop.
 
-    Episode pages go to a process pool (started on first use, so a crawl that parses
-    no episode page pays nothing); listing pages, a few per build, go to a thread.
+    Episode pages go to a process pool, started on first use (a crawl that parses no
+    episode page pays nothing) and started in a thread, because starting a worker
+    blocks until it has imported the site modules. Listing pages, a few per build, go
+    to a thread.
     """
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        # A core for each worker but one: the event loop's process needs one too.
+        self.workers = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
         self._pool: concurrent.futures.Executor | None = None
+        self._starting = asyncio.Lock()
 
-    def _executor(self) -> concurrent.futures.Executor:
-        if self._pool is None:
-            if self.workers <= 0:
-                self._pool = concurrent.futures.ThreadPoolExecutor(1)
-            else:
-                # forkserver: forking a process that runs an event loop and threads is unsafe.
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["planetrss.sites"])
-                self._pool = concurrent.futures.ProcessPoolExecutor(self.workers, context)
+    def _start(self) -> concurrent.futures.Executor:
+        if self.workers <= 0:
+            return concurrent.futures.ThreadPoolExecutor(1)
+        # spawn: forking a process that runs an event loop and threads is unsafe, and
+        # unlike forkserver it leaves no server process behind holding memory.
+        pool = concurrent.futures.ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=parse_worker.exit_with_parent,
+        )
+        for started in [pool.submit(parse_worker.ready) for _ in range(self.workers)]:
+            started.result()
+        return pool
+
+    async def _executor(self) -> concurrent.futures.Executor:
+        async with self._starting:
+            if self._pool is None:
+                self._pool = await asyncio.to_thread(self._start)
         return self._pool
 
     async def episode(
         self, site: Site, ref: EpisodeRef, url: str, text: str
     ) -> tuple[Episode | Skip, float]:
+        pool = await self._executor()
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._executor(), _timed, site.parse_episode, ref, url, text
+            pool, parse_worker.timed, site.parse_episode, ref, url, text
         )
 
     async def listing(self, site: Site, url: str, text: str) -> tuple[Listing, float]:
-        return await asyncio.to_thread(_timed, site.parse_listing, url, text)
+        return await asyncio.to_thread(parse_worker.timed, site.parse_listing, url, text)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -170,8 +180,11 @@ class Crawl:
         try:
             async with asyncio.TaskGroup() as group:
                 for ref in self.pending:
-                    self._queue_episode(group, ref)
-                await self._walk_listings(group)
+                    self._queue_episode(group, ref, retry=True)
+                self.result.walk_complete = await self._walk_listings(group)
+        except* PlanetrssError as errors:
+            # An expected failure (a damaged cache) is one clear error, not a group.
+            raise errors.exceptions[0] from None
         finally:
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
@@ -181,7 +194,8 @@ class Crawl:
         if self.on_progress is not None:
             self.on_progress(self.progress)
 
-    async def _walk_listings(self, group: asyncio.TaskGroup) -> None:
+    async def _walk_listings(self, group: asyncio.TaskGroup) -> bool:
+        """Page through the listing; True when it ended where it should, not on a failure."""
         limit = self.fetcher.settings.concurrency
         # Cold or --full: a whole wave at once. Incremental: page 1 alone first, since
         # it usually holds everything new; then doubling waves.
@@ -191,8 +205,10 @@ class Crawl:
             tasks = [group.create_task(self._listing(group, i)) for i in range(index, index + wave)]
             for task in tasks:
                 listing = await task
-                if listing is None or self._is_last(listing):
-                    return
+                if listing is None:
+                    return False
+                if self._is_last(listing):
+                    return True
             index += wave
             wave = min(wave * 2, limit)
 
@@ -212,8 +228,12 @@ class Crawl:
         except FetchError as exc:
             self.result.failed.append(Failure(url, exc.reason))
             return None
-        listing, _ = await self.parser.listing(self.site, url, text)
-        self.store.save_page(url, text)
+        try:
+            listing, _ = await self.parser.listing(self.site, url, text)
+        except ValueError as exc:  # the site's way of saying "this page does not match"
+            self.result.unrecognised.append(Failure(url, str(exc)))
+            return None
+        await asyncio.to_thread(self.store.save_page, url, text)
         self.result.listings.append(listing)
         if problem := _unrecognised(listing, text):
             self.result.unrecognised.append(Failure(url, problem))
@@ -226,7 +246,9 @@ class Crawl:
         self._report()
         return listing
 
-    def _queue_episode(self, group: asyncio.TaskGroup, ref: EpisodeRef) -> None:
+    def _queue_episode(
+        self, group: asyncio.TaskGroup, ref: EpisodeRef, retry: bool = False
+    ) -> None:
         # Listings shift while being paged: the same episode may appear twice.
         if ref.key in self.stored or ref.key in self._queued:
             return
@@ -236,7 +258,7 @@ class Crawl:
             self._record_skip(Skip(ref.key, ref.url, "audio not available yet"))
             return
         self.progress.episodes_queued += 1
-        group.create_task(self._episode(ref))
+        group.create_task(self._episode(ref, retry))
 
     def _record_skip(self, skip: Skip) -> None:
         if skip.key in self.stored:
@@ -244,31 +266,41 @@ class Crawl:
         self.result.skipped.append(skip)
         self.store.save_skip(skip)
 
-    async def _episode(self, ref: EpisodeRef) -> None:
-        self.result.episode_attempts += 1
+    async def _episode(self, ref: EpisodeRef, retry: bool) -> None:
+        if not retry:
+            self.result.episode_attempts += 1
         try:
             text = await self.fetcher.get_text(ref.url)
         except FetchError as exc:
-            self._fail(ref, exc.reason)
+            self._fail(ref, exc.reason, retry)
             return
         try:
             found, seconds = await self.parser.episode(self.site, ref, ref.url, text)
         except ValueError as exc:  # the site's way of saying "this page does not match"
-            self._fail(ref, f"could not extract: {exc}")
+            self._fail(ref, f"could not extract: {exc}", retry)
             return
         self.result.parse_seconds.append(seconds)
-        self.store.save_page(ref.url, text)
+        # In a thread: compressing a page and writing SQLite release the GIL, and the
+        # event loop keeps serving the other requests meanwhile.
+        await asyncio.to_thread(self._save, ref, text, found)
         if isinstance(found, Skip):
-            self._record_skip(found)
+            self.result.skipped.append(found)
         else:
-            self.store.save_episode(found, ref)
             self.result.new.append(found)
         self.progress.episodes_done += 1
         self._report()
 
-    def _fail(self, ref: EpisodeRef, reason: str) -> None:
+    def _save(self, ref: EpisodeRef, text: str, found: Episode | Skip) -> None:
+        self.store.save_page(ref.url, text)
+        if isinstance(found, Skip):
+            self.store.save_skip(found)
+        else:
+            self.store.save_episode(found, ref)
+
+    def _fail(self, ref: EpisodeRef, reason: str, retry: bool) -> None:
         self.result.failed.append(Failure(ref.url, reason))
-        self.result.episode_failures += 1
+        if not retry:
+            self.result.episode_failures += 1
         self.store.save_pending(ref)
         self.progress.episodes_done += 1
         self._report()

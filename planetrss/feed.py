@@ -13,6 +13,7 @@ the newest episode's date, never the clock).
 from __future__ import annotations
 
 import contextlib
+import html
 import os
 import re
 import tempfile
@@ -84,6 +85,22 @@ def truncate_bytes(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
         return text
     cut = data[: limit - len("…".encode())].decode("utf-8", errors="ignore")
     return cut.rstrip() + "…"
+
+
+def html_paragraph(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """Plain text as one escaped HTML paragraph of at most `limit` bytes.
+
+    Players read <description> as HTML, so plain text must go in escaped ("a < b & c"
+    would otherwise lose text or become markup).
+    """
+    room = limit - len("<p></p>")
+    budget = room
+    while True:
+        escaped = html.escape(truncate_bytes(text, budget), quote=False)
+        excess = len(escaped.encode("utf-8")) - room
+        if excess <= 0:
+            return f"<p>{escaped}</p>"
+        budget -= excess
 
 
 def enclosure_type(url: str) -> str:
@@ -238,13 +255,15 @@ def render_feed(config: FeedConfig, episodes: Sequence[Episode]) -> bytes:
 
 def _add_item(fg: FeedGenerator, episode: Episode) -> None:
     entry = fg.add_entry(order="append")
-    entry.title(clean_text(episode.title))
+    title = clean_text(episode.title)
+    title = title if title.strip() else episode.key  # feedgen refuses an item without one
+    entry.title(title)
     entry.guid(episode.key, permalink=False)
     entry.link(href=episode.url)
     entry.pubDate(_aware(episode.published))
     notes = sanitize_html(episode.notes_html)
-    summary = clean_text(episode.summary).strip() or html_to_text(notes)
-    entry.description(truncate_bytes(summary) or clean_text(episode.title))
+    summary = clean_text(episode.summary).strip() or html_to_text(notes) or title
+    entry.description(html_paragraph(summary))
     if notes:
         entry.content(notes)  # escaped text, not CDATA: a "]]>" in notes stays harmless
     entry.enclosure(

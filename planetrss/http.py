@@ -8,6 +8,7 @@ transport is a respx router or a `MockTransport`.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import email.utils
 import random
 import time
@@ -107,6 +108,23 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
     return max(0.0, (when - current).total_seconds())
 
 
+def text_encoding(label: str) -> str:
+    """The codec to decode a page with, from its declared charset label.
+
+    Unknown or non-text labels (`charset=base64`) fall back to UTF-8; Latin-1 and ASCII
+    labels mean windows-1252, as in browsers, so curly quotes and dashes survive.
+    """
+    try:
+        codec = codecs.lookup(label)
+    except LookupError:
+        return "utf-8"
+    if not getattr(codec, "_is_text_encoding", True):
+        return "utf-8"
+    if codec.name in ("latin-1", "iso8859-1", "ascii"):
+        return "cp1252"
+    return codec.name
+
+
 class Fetcher:
     """Fetches page bodies politely and robustly; counts every request it sends."""
 
@@ -138,7 +156,7 @@ class Fetcher:
         """The decoded body of `url`; raises FetchError after retries."""
         body = await self._request("GET", url)
         # Bad bytes become U+FFFD rather than failing the page: the parser copes.
-        return body.data.decode(body.encoding, errors="replace")
+        return body.data.decode(text_encoding(body.encoding), errors="replace")
 
     async def get_bytes(self, url: str) -> bytes:
         """The raw body of `url` (for documents that declare their own encoding, like XML)."""

@@ -18,20 +18,24 @@ re-extracted from the raw pages, without network).
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import diskcache
 
 from planetrss.errors import CacheError
 from planetrss.models import Audio, Episode, EpisodeRef, Skip
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 #: Bump when Episode's fields or their meaning change.
 SCHEMA = 1
@@ -68,6 +72,28 @@ def ref_from_dict(data: dict[str, Any]) -> EpisodeRef:
     return EpisodeRef(**fields)
 
 
+def _damaged(directory: Path, exc: BaseException) -> CacheError:
+    return CacheError(
+        f"the cache at {directory} cannot be used ({exc}): check its permissions, or move "
+        "it aside (the next build fetches everything again) or use --cache-dir"
+    )
+
+
+def _guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """Turn the disk's and SQLite's errors into a one-line CacheError with the fix."""
+
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except (OSError, sqlite3.Error) as exc:
+            store = args[0]
+            assert isinstance(store, Store)
+            raise _damaged(store.directory, exc) from None
+
+    return guarded
+
+
 class Store:
     """One feed's cached episodes and raw pages.
 
@@ -82,10 +108,7 @@ class Store:
             self._episodes = diskcache.Cache(str(self.directory / "episodes"), **_SETTINGS)
             self._pages = diskcache.Cache(str(self.directory / "pages"), **_SETTINGS)
         except (OSError, sqlite3.Error) as exc:
-            raise CacheError(
-                f"cannot open the cache at {self.directory}: {exc} "
-                "(check permissions, or move it aside and rebuild with --cache-dir)"
-            ) from None
+            raise _damaged(self.directory, exc) from None
 
     @classmethod
     def open(cls, directory: Path, feed: str) -> Store:
@@ -97,6 +120,7 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @_guarded
     def close(self) -> None:
         self._episodes.close()
         self._pages.close()
@@ -108,13 +132,16 @@ class Store:
             if isinstance(key, str) and key.startswith(prefix):
                 yield key[len(prefix) :]
 
+    @_guarded
     def episode_keys(self) -> set[str]:
         """Keys of the episodes stored under the current schema."""
         return set(self._keys(_EPISODE))
 
+    @_guarded
     def skip_keys(self) -> set[str]:
         return set(self._keys(_SKIP))
 
+    @_guarded
     def save_episode(self, episode: Episode, ref: EpisodeRef) -> None:
         """Store a parsed episode with the listing ref it came from (for --reparse)."""
         record = {"episode": episode.to_dict(), "ref": ref_to_dict(ref)}
@@ -124,16 +151,19 @@ class Store:
             self._episodes.delete(_SKIP + episode.key)
             self._episodes.delete(_PENDING + episode.key)
 
+    @_guarded
     def save_skip(self, skip: Skip) -> None:
         with self._episodes.transact():
             self._episodes.delete(_EPISODE + skip.key)
             self._episodes.set(_SKIP + skip.key, json.dumps(asdict(skip), sort_keys=True))
             self._episodes.delete(_PENDING + skip.key)
 
+    @_guarded
     def save_pending(self, ref: EpisodeRef) -> None:
         """Remember an episode whose page failed, so the next run retries it directly."""
         self._episodes.set(_PENDING + ref.key, json.dumps(ref_to_dict(ref), sort_keys=True))
 
+    @_guarded
     def pending_refs(self) -> list[EpisodeRef]:
         found = []
         for key in sorted(self._keys(_PENDING)):
@@ -155,6 +185,7 @@ class Store:
                     "rebuild it with `planetrss build --reparse`"
                 ) from None
 
+    @_guarded
     def episodes(self) -> list[Episode]:
         """All stored episodes, newest first (ties broken by key, so the order is stable)."""
         try:
@@ -166,17 +197,21 @@ class Store:
             ) from None
         return sorted(found, key=lambda e: (e.published, e.key), reverse=True)
 
+    @_guarded
     def refs(self) -> list[EpisodeRef]:
         """The listing refs of stored episodes (what --reparse re-extracts from)."""
         return [ref_from_dict(r["ref"]) for r in self._records()]
 
+    @_guarded
     def delete_episode(self, key: str) -> None:
         self._episodes.delete(_EPISODE + key)
 
+    @_guarded
     def save_size(self, url: str, size: int) -> None:
         """Remember an audio file's byte length found by a HEAD request (--probe-sizes)."""
         self._episodes.set(_SIZE + url, size)
 
+    @_guarded
     def sizes(self) -> dict[str, int]:
         found = {}
         for url in self._keys(_SIZE):
@@ -187,9 +222,11 @@ class Store:
 
     # --- raw pages ------------------------------------------------------------------
 
+    @_guarded
     def save_page(self, url: str, text: str) -> None:
         self._pages.set(url, zlib.compress(text.encode("utf-8"), 6))
 
+    @_guarded
     def load_page(self, url: str) -> str | None:
         blob = self._pages.get(url)
         if blob is None:
@@ -201,10 +238,12 @@ class Store:
 
     # --- build state ----------------------------------------------------------------
 
+    @_guarded
     def state(self) -> dict[str, Any]:
         text = self._episodes.get(_STATE)
         return json.loads(text) if isinstance(text, str) else {}
 
+    @_guarded
     def save_state(self, state: dict[str, Any]) -> None:
         self._episodes.set(_STATE, json.dumps(state, sort_keys=True))
 

@@ -20,7 +20,8 @@ ALLOWED = {
     "http": {"__init__"},
     "store": {"models", "errors"},
     "feed": {"__init__", "config", "models", "standards"},
-    "crawl": {"http", "models", "sites"},
+    "crawl": {"http", "models", "sites", "errors", "parse_worker"},
+    "parse_worker": {"sites"},
     "check": {"standards"},
     "build": {"feed", "sites", "config", "crawl", "errors", "http", "models", "store", "check"},
     "cli": {

@@ -25,11 +25,14 @@ from planetrss.sites.base import Site, SiteParamError
 
 #: C0 control characters other than tab, LF and CR: invalid in XML 1.0, so never let
 #: them through into a feed.
-_C0_CONTROLS = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
+# What XML 1.0 forbids: C0 controls but tab, LF and CR; and the noncharacters U+FFFE/F.
+_C0_CONTROLS = dict.fromkeys(
+    [*(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)), 0xFFFE, 0xFFFF]
+)
 
 
 def strip_controls(text: str) -> str:
-    """`text` without C0 control characters (tab, LF and CR are kept)."""
+    """`text` without the characters XML forbids (C0 controls but tab, LF, CR; U+FFFE/F)."""
     return text.translate(_C0_CONTROLS)
 
 
