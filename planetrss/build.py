@@ -12,15 +12,16 @@ The only module that knows all five stages. `build()` is the library's main entr
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from planetrss import feed, sites
+from planetrss import __version__, feed, sites
 from planetrss.check import check_feed
 from planetrss.config import FeedConfig
 from planetrss.crawl import Crawl, CrawlResult, Parser, Progress, probe_sizes
@@ -32,7 +33,7 @@ from planetrss.errors import (
 )
 from planetrss.http import Fetcher, HttpSettings, make_client
 from planetrss.models import BuildReport, Episode, EpisodeRef, Skip
-from planetrss.store import FeedLock, Store, default_cache_dir
+from planetrss.store import SCHEMA, FeedLock, Store, default_cache_dir
 
 if TYPE_CHECKING:
     import httpx
@@ -120,7 +121,10 @@ async def _build_locked(
     client = client or make_client(options.http)
     fetcher = Fetcher(client, options.http)
     parser = Parser(options.parse_workers)
+    probing = options.probe_sizes or config.probe_sizes
     with Store(cache_dir, config.name) as store:
+        state = store.state()
+        episodes: list[Episode] | None = None
         try:
             if options.reparse:
                 mark = time.perf_counter()
@@ -129,37 +133,56 @@ async def _build_locked(
             mark = time.perf_counter()
             # A walk that was cut short (killed, or a listing page failed) left new
             # episodes behind known ones: the next walk must not stop at the known ones.
-            state = store.state()
             full = options.full or state.get("walk_incomplete", False)
             store.save_state({**state, "walk_incomplete": True})
-            result = await _crawl(site, store, parser, fetcher, full, on_progress)
+            result = await _crawl(site, store, parser, fetcher, full, probing, on_progress)
             store.save_state({**state, "walk_incomplete": not result.walk_complete})
             timings["crawl"] = time.perf_counter() - mark
-            episodes = store.episodes()
-            _check_usable(config, result, options, episodes_cached=len(episodes))
-            if options.probe_sizes or config.probe_sizes:
-                mark = time.perf_counter()
-                episodes = await _with_probed_sizes(config, store, fetcher, episodes, result)
+            keys = store.episode_keys()
+            _check_usable(config, result, options, episodes_cached=len(keys))
+            if probing and (result.new or state.get("unsized", 1)):
+                mark = time.perf_counter()  # what the crawl did not probe: older episodes
+                episodes = await _with_probed_sizes(config, store, fetcher, result)
                 timings["probe_sizes"] = time.perf_counter() - mark
         finally:
-            parser.close()
+            await parser.aclose()
             if owned:
                 await client.aclose()
         timings["parse_median_ms"] = result.parse_median_ms
         timings["loop_lag_p99_ms"] = result.loop_lag_p99_ms
 
         mark = time.perf_counter()
-        if not options.force:
-            _check_nothing_dropped(config, {e.key for e in episodes})
-        data = feed.render_feed(config, episodes)
-        _check_feed(config, data)
-        written = feed.write_feed(config.output, data)
+        inputs = _feed_inputs(config, keys, probing, options)
+        if episodes is None and not options.reparse and _feed_is_current(config, state, inputs):
+            # Nothing that goes into the feed changed: no need to read every episode
+            # back and render them (seconds, at tens of thousands of episodes).
+            in_feed, size, written = state["episodes_in_feed"], state["feed_bytes"], False
+        else:
+            if episodes is None:
+                episodes = store.episodes()
+                if probing:
+                    episodes = _with_sizes(episodes, store.sizes())
+            if not options.force:
+                _check_nothing_dropped(config, {e.key for e in episodes})
+            data = feed.render_feed(config, episodes)
+            _check_feed(config, data)
+            written = feed.write_feed(config.output, data)
+            in_feed = len(feed.select_episodes(config, episodes))
+            size = len(data)
+            state = {
+                **state,
+                "feed_inputs": inputs,
+                "feed_sha256": hashlib.sha256(data).hexdigest(),
+                "feed_bytes": size,
+                "episodes_in_feed": in_feed,
+                "unsized": sum(1 for e in episodes if e.audio_size is None),
+            }
         timings["render"] = time.perf_counter() - mark
-        in_feed = len(feed.select_episodes(config, episodes))
         store.save_state(
             {
+                **state,
                 "last_build": datetime.now(UTC).isoformat(timespec="seconds"),
-                "episodes": len(episodes),
+                "episodes": len(keys),
                 "output": str(config.output),
                 "failed": len(result.failed),
                 "walk_incomplete": not result.walk_complete,
@@ -170,16 +193,35 @@ async def _build_locked(
         output=str(config.output),
         episodes_in_feed=in_feed,
         new=len(result.new),
-        cached=len(episodes) - len(result.new),
+        cached=len(keys) - len(result.new),
         skipped=tuple(result.skipped),
         failed=tuple(result.failed),
         requests=fetcher.requests,
         listing_pages=len(result.listings),
-        bytes_written=len(data),
+        bytes_written=size,
         written=written,
         seconds=time.perf_counter() - started,
         timings=timings,
     )
+
+
+def _feed_inputs(config: FeedConfig, keys: set[str], probing: bool, options: BuildOptions) -> str:
+    """A digest of everything the feed file is made from, short of the episodes' content
+    (which only --reparse changes, and a reparse always renders)."""
+    parts = [__version__, str(SCHEMA), repr(config), str(probing), *sorted(keys)]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def _feed_is_current(config: FeedConfig, state: dict[str, Any], inputs: str) -> bool:
+    """True when the output file is the one the last build wrote from these same inputs."""
+    if state.get("feed_inputs") != inputs or "feed_sha256" not in state:
+        return False
+    try:
+        with config.output.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return False
+    return bool(digest == state["feed_sha256"])
 
 
 async def _crawl(
@@ -188,6 +230,7 @@ async def _crawl(
     parser: Parser,
     fetcher: Fetcher,
     full: bool,
+    probing: bool,
     on_progress: Callable[[Progress], None] | None,
 ) -> CrawlResult:
     stored = store.episode_keys()
@@ -201,15 +244,19 @@ async def _crawl(
         known=stored | store.skip_keys() | {ref.key for ref in pending},
         pending=pending,
         full=full,
+        probe_sizes=probing,
+        sizes=store.sizes() if probing else {},
         on_progress=on_progress,
     )
     return await crawl.run()
 
 
 async def _with_probed_sizes(
-    config: FeedConfig, store: Store, fetcher: Fetcher, episodes: list[Episode], result: CrawlResult
+    config: FeedConfig, store: Store, fetcher: Fetcher, result: CrawlResult
 ) -> list[Episode]:
-    """Fill in unknown enclosure lengths from HEAD requests, each URL probed once ever."""
+    """All episodes, unknown enclosure lengths filled in from HEAD requests (each URL is
+    probed once ever: found sizes are cached)."""
+    episodes = store.episodes()
     sizes = store.sizes()
     unknown = [
         e.audio_url
@@ -221,6 +268,11 @@ async def _with_probed_sizes(
         store.save_size(url, size)
     sizes.update(found)
     result.failed.extend(failures)  # retried next run: failures are not remembered
+    return _with_sizes(episodes, sizes)
+
+
+def _with_sizes(episodes: list[Episode], sizes: dict[str, int]) -> list[Episode]:
+    """Episodes whose site gave no audio size, completed with the probed one."""
     return [
         replace(e, audio_size=sizes[e.audio_url])
         if e.audio_size is None and e.audio_url in sizes

@@ -20,13 +20,15 @@ import os
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from planetrss import parse_worker
 from planetrss.errors import PlanetrssError
 from planetrss.http import Fetcher, FetchError
 from planetrss.models import Episode, EpisodeRef, Failure, Listing, Skip
 from planetrss.sites.base import Site
+
+T = TypeVar("T")
 
 
 class PageStore(Protocol):
@@ -36,6 +38,7 @@ class PageStore(Protocol):
     def save_episode(self, episode: Episode, ref: EpisodeRef) -> None: ...
     def save_skip(self, skip: Skip) -> None: ...
     def save_pending(self, ref: EpisodeRef) -> None: ...
+    def save_size(self, url: str, size: int) -> None: ...
 
 
 @dataclass
@@ -49,7 +52,7 @@ class Progress:
 
 @dataclass
 class CrawlResult:
-    new: list[Episode] = field(default_factory=list)
+    new: list[str] = field(default_factory=list)  # keys only: the episodes are in the store
     skipped: list[Skip] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     listings: list[Listing] = field(default_factory=list)
@@ -76,21 +79,21 @@ class CrawlResult:
 
 
 class Parser:
-    """Runs a site's pure parse functions off the event loop.
+    """Runs a site's pure parse functions off the event loop, in worker processes.
 
-    Episode pages go to a process pool, started on first use (a crawl that parses no
-    episode page pays nothing) and started in a thread, because starting a worker
-    blocks until it has imported the site modules. Listing pages, a few per build, go
-    to a thread.
+    The pool is started on demand (`start()`: a cold crawl asks at once, an incremental
+    one when it meets its first new episode), in a thread, because starting a worker
+    blocks until it has imported the site modules. Until the pool is asked for, the
+    odd listing page is parsed in a thread: a rebuild that finds nothing new then
+    never pays for starting a process.
     """
 
     def __init__(self, workers: int | None = None) -> None:
         # A core for each worker but one: the event loop's process needs one too.
         self.workers = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
-        self._pool: concurrent.futures.Executor | None = None
-        self._starting = asyncio.Lock()
+        self._pool: asyncio.Task[concurrent.futures.Executor] | None = None
 
-    def _start(self) -> concurrent.futures.Executor:
+    def _start_pool(self) -> concurrent.futures.Executor:
         if self.workers <= 0:
             return concurrent.futures.ThreadPoolExecutor(1)
         # spawn: forking a process that runs an event loop and threads is unsafe, and
@@ -104,28 +107,37 @@ class Parser:
             started.result()
         return pool
 
-    async def _executor(self) -> concurrent.futures.Executor:
-        async with self._starting:
-            if self._pool is None:
-                self._pool = await asyncio.to_thread(self._start)
-        return self._pool
+    def start(self) -> None:
+        """Begin starting the pool in the background (idempotent)."""
+        if self._pool is None:
+            self._pool = asyncio.ensure_future(asyncio.to_thread(self._start_pool))
+
+    async def _run(self, fn: Callable[..., T], *args: object) -> tuple[T, float]:
+        self.start()
+        assert self._pool is not None
+        pool = await asyncio.shield(self._pool)
+        return await asyncio.get_running_loop().run_in_executor(pool, parse_worker.timed, fn, *args)
 
     async def episode(
         self, site: Site, ref: EpisodeRef, url: str, text: str
     ) -> tuple[Episode | Skip, float]:
-        pool = await self._executor()
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            pool, parse_worker.timed, site.parse_episode, ref, url, text
-        )
+        return await self._run(site.parse_episode, ref, url, text)
 
     async def listing(self, site: Site, url: str, text: str) -> tuple[Listing, float]:
-        return await asyncio.to_thread(parse_worker.timed, site.parse_listing, url, text)
+        if self._pool is None:
+            return await asyncio.to_thread(parse_worker.timed, site.parse_listing, url, text)
+        return await self._run(site.parse_listing, url, text)
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    async def aclose(self) -> None:
+        """Stop the workers (waiting for a pool still starting, so none is left behind)."""
+        if self._pool is None:
+            return
+        starting, self._pool = self._pool, None
+        try:
+            pool = await starting
+        except Exception:
+            return  # it never started; whoever needed it has seen why
+        await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
 
 
 async def _watch_loop_lag(samples: list[float], interval: float = 0.01) -> None:
@@ -168,12 +180,22 @@ class Crawl:
     known: set[str]
     pending: list[EpisodeRef] = field(default_factory=list)
     full: bool = False
+    # Probe audio sizes the site does not give with HEAD requests, as episodes arrive
+    # (`sizes` holds those probed in earlier runs, so each URL is asked once ever).
+    probe_sizes: bool = False
+    sizes: dict[str, int] = field(default_factory=dict)
     on_progress: Callable[[Progress], None] | None = None
 
     def __post_init__(self) -> None:
         self.result = CrawlResult()
         self.progress = Progress()
         self._queued: set[str] = set()
+        # One thread writes the store: compressing and SQLite release the GIL, so the
+        # loop keeps running; one thread means one SQLite connection and no contention.
+        self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="store")
+
+    async def _write(self, fn: Callable[..., None], *args: object) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
 
     async def run(self) -> CrawlResult:
         watcher = asyncio.create_task(_watch_loop_lag(self.result.loop_lag))
@@ -186,6 +208,7 @@ class Crawl:
             # An expected failure (a damaged cache) is one clear error, not a group.
             raise errors.exceptions[0] from None
         finally:
+            self._writer.shutdown(wait=True)
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
         return self.result
@@ -197,6 +220,8 @@ class Crawl:
     async def _walk_listings(self, group: asyncio.TaskGroup) -> bool:
         """Page through the listing; True when it ended where it should, not on a failure."""
         limit = self.fetcher.settings.concurrency
+        if self.full or not self.known:
+            self.parser.start()  # a whole archive to parse: start the workers right away
         # Cold or --full: a whole wave at once. Incremental: page 1 alone first, since
         # it usually holds everything new; then doubling waves.
         wave = limit if self.full or not self.known else 1
@@ -233,7 +258,7 @@ class Crawl:
         except ValueError as exc:  # the site's way of saying "this page does not match"
             self.result.unrecognised.append(Failure(url, str(exc)))
             return None
-        await asyncio.to_thread(self.store.save_page, url, text)
+        await self._write(self.store.save_page, url, text)
         self.result.listings.append(listing)
         if problem := _unrecognised(listing, text):
             self.result.unrecognised.append(Failure(url, problem))
@@ -280,15 +305,24 @@ class Crawl:
             self._fail(ref, f"could not extract: {exc}", retry)
             return
         self.result.parse_seconds.append(seconds)
-        # In a thread: compressing a page and writing SQLite release the GIL, and the
-        # event loop keeps serving the other requests meanwhile.
-        await asyncio.to_thread(self._save, ref, text, found)
+        await self._write(self._save, ref, text, found)
         if isinstance(found, Skip):
             self.result.skipped.append(found)
         else:
-            self.result.new.append(found)
+            self.result.new.append(found.key)
+            if self.probe_sizes and found.audio_size is None:
+                await self._probe_size(found.audio_url)
         self.progress.episodes_done += 1
         self._report()
+
+    async def _probe_size(self, url: str) -> None:
+        if url in self.sizes:
+            return
+        found, failures = await probe_sizes(self.fetcher, [url])
+        self.result.failed.extend(failures)
+        for size in found.values():
+            self.sizes[url] = size
+            await self._write(self.store.save_size, url, size)
 
     def _save(self, ref: EpisodeRef, text: str, found: Episode | Skip) -> None:
         self.store.save_page(ref.url, text)

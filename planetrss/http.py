@@ -59,9 +59,11 @@ def make_client(settings: HttpSettings) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
         timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
-        # A few hosts at most (site + media CDN): room for each at the per-host limit.
+        # Two hosts at most (the site, the audio host when probing sizes), each at the
+        # per-host limit. No more: httpcore's pool polls every pooled connection's socket
+        # on every request (encode/httpcore#924), so idle extras cost CPU.
         limits=httpx.Limits(
-            max_connections=settings.concurrency * 4,
+            max_connections=settings.concurrency * 2,
             max_keepalive_connections=settings.concurrency * 2,
         ),
         follow_redirects=True,

@@ -46,7 +46,14 @@ _PENDING = "pending/"
 _SIZE = "size/"
 _STATE = "state"
 # Never evict: the cache is the archive's only local copy, not a best-effort cache.
-_SETTINGS: dict[str, Any] = {"eviction_policy": "none", "size_limit": 2**62}
+_SETTINGS: dict[str, Any] = {
+    "eviction_policy": "none",
+    "size_limit": 2**62,
+    # diskcache's defaults (a 32 MB page cache and a 64 MB memory map per connection)
+    # are sized for a hot cache; ours is written once and read once per build.
+    "sqlite_cache_size": 256,
+    "sqlite_mmap_size": 0,
+}
 
 
 def default_cache_dir() -> Path:

@@ -37,6 +37,9 @@ HOW_TO_FIX = re.compile(r"move it aside|delete|remove|rm -r", re.IGNORECASE)
 def _garble(path: Path, keep: int) -> None:
     """Random bytes over `path` from byte `keep` on (deterministic, same size)."""
     data = path.read_bytes()
+    # A small database may be shorter than `keep`: then garble its second half, so the
+    # damage always reaches records (the 100-byte header and the schema page survive).
+    keep = min(keep, max(SQLITE_PAGE, len(data) // 2)) if keep else 0
     noise = random.Random(keep).randbytes(len(data) - keep)
     path.write_bytes(data[:keep] + noise)
 
