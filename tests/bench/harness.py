@@ -1,9 +1,10 @@
-"""The benchmark's instruments: a demo server process, a build in a fresh process, /proc memory.
+"""The benchmark's instruments: a demo server process, a build in a fresh process, /proc.
 
 Every build runs as `planetrss build ... -v` in a process of its own and is measured
 from the outside: wall seconds from spawn to exit (interpreter start included), the
-peak memory of its whole process tree (the CLI process, the forkserver and the parse
-workers), the requests its summary line reports and the requests the server counted.
+peak memory and the CPU time of its whole process tree (the CLI process and whatever
+it starts: parse workers, a forkserver), the requests its summary line reports and
+the requests the demo server counted.
 """
 
 from __future__ import annotations
@@ -34,35 +35,37 @@ def planetrss_command() -> list[str]:
     return [str(script)]
 
 
-# --- memory of a process tree, polled from /proc --------------------------------------------
+# --- memory and CPU of a process tree, polled from /proc -------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _parents() -> dict[int, int]:
-    """pid -> parent pid for every process we may read."""
-    found: dict[int, int] = {}
+@dataclass(frozen=True)
+class _Stat:
+    parent: int
+    cpu: float  # user + system seconds so far
+
+
+def _stats() -> dict[int, _Stat]:
+    """Parent and CPU seconds of every process we may read."""
+    found: dict[int, _Stat] = {}
     for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as stat:
-                text = stat.read()
-        except OSError:
-            continue
-        # The command name (in parentheses) may hold spaces: split after its last ')'.
-        found[int(entry.name)] = int(text[text.rfind(b")") + 2 :].split()[1])
+        if entry.name.isdigit():
+            stat = process_stat(int(entry.name))
+            if stat is not None:
+                found[int(entry.name)] = stat
     return found
 
 
-def _tree(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for pid, parent in _parents().items():
-        children.setdefault(parent, []).append(pid)
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo.extend(children.get(pid, ()))
-    return tree
+def process_stat(pid: int) -> _Stat | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as file:
+            text = file.read()
+    except OSError:
+        return None
+    # The command name (in parentheses) may hold spaces: split after its last ')'.
+    fields = text[text.rfind(b")") + 2 :].split()
+    return _Stat(parent=int(fields[1]), cpu=(int(fields[11]) + int(fields[12])) / _TICK)
 
 
 def _rss_pss(pid: int) -> tuple[int, int]:
@@ -81,12 +84,13 @@ def _rss_pss(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-class TreeMemory:
-    """Peak memory of a process and all its descendants, sampled every `interval` seconds.
+class TreeSampler:
+    """Peak memory and CPU time of a process and all its descendants, polled from /proc.
 
-    RSS summed over the tree counts pages the processes share (the interpreter, forked
-    from the forkserver) once per process: an upper bound. PSS splits shared pages among
-    their users, so its sum is the tree's real footprint. Both peaks are kept.
+    RSS summed over the tree counts pages the processes share (shared libraries, pages
+    a forked worker inherits) once per process: an upper bound.
+    PSS splits shared pages among their users, so its sum is the tree's real footprint.
+    CPU seconds are each process's last reading (a process's final <20 ms may be missed).
     """
 
     def __init__(self, root: int, interval: float = 0.02) -> None:
@@ -95,11 +99,11 @@ class TreeMemory:
         self.peak_rss = 0
         self.peak_pss = 0
         self.peak_processes = 0
-        self.samples = 0
+        self.cpu: dict[int, float] = {}  # pid -> CPU seconds, as last seen
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="tree-sampler", daemon=True)
 
-    def __enter__(self) -> TreeMemory:
+    def __enter__(self) -> TreeSampler:
         self._thread.start()
         return self
 
@@ -114,12 +118,29 @@ class TreeMemory:
                 return
 
     def sample(self) -> None:
-        pids = _tree(self.root)
-        sizes = [_rss_pss(pid) for pid in pids]
+        stats = _stats()
+        children: dict[int, list[int]] = {}
+        for pid, stat in stats.items():
+            children.setdefault(stat.parent, []).append(pid)
+        tree, todo = [], [self.root]
+        while todo:
+            pid = todo.pop()
+            if pid in stats:
+                tree.append(pid)
+                self.cpu[pid] = stats[pid].cpu
+                todo.extend(children.get(pid, ()))
+        sizes = [_rss_pss(pid) for pid in tree]
         self.peak_rss = max(self.peak_rss, sum(rss for rss, _ in sizes))
         self.peak_pss = max(self.peak_pss, sum(pss for _, pss in sizes))
         self.peak_processes = max(self.peak_processes, sum(1 for rss, _ in sizes if rss))
-        self.samples += 1
+
+    @property
+    def cpu_root(self) -> float:
+        return self.cpu.get(self.root, 0.0)
+
+    @property
+    def cpu_descendants(self) -> float:
+        return sum(cpu for pid, cpu in self.cpu.items() if pid != self.root)
 
 
 # --- the demo server, in a process of its own -------------------------------------------------
@@ -185,6 +206,11 @@ class ServerProcess:
             raise RuntimeError(f"demo server: {answer['error']}")
         return answer
 
+    def cpu(self) -> float:
+        """CPU seconds the server process has used so far."""
+        stat = process_stat(self._process.pid) if self._process else None
+        return stat.cpu if stat else 0.0
+
     def counts(self) -> dict[str, int]:
         """Requests by kind, as the server counted them, since it started."""
         return {key: int(value) for key, value in self._ask("counts").items()}
@@ -231,6 +257,9 @@ class BuildRun:
     peak_rss_mb: float  # summed over the process tree
     peak_pss_mb: float
     processes: int  # most processes alive in the tree at once
+    cpu_main_s: float  # CPU seconds of the `planetrss` process itself
+    cpu_workers_s: float  # ... of its descendants (forkserver, parse workers)
+    cpu_server_s: float  # ... of the demo server while the build ran
     timings: dict[str, float] = field(default_factory=dict)
     summary: str = ""
 
@@ -246,12 +275,13 @@ def run_build(feed: Path, cache: Path, concurrency: int, server: ServerProcess) 
         "-v",
     ]
     before = server.counts()["requests"]
+    server_cpu = server.cpu()
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        with TreeMemory(process.pid) as memory:
+        with TreeSampler(process.pid) as tree:
             out, err = process.communicate()
             wall = time.perf_counter() - started
     except BaseException:
@@ -259,6 +289,7 @@ def run_build(feed: Path, cache: Path, concurrency: int, server: ServerProcess) 
         process.wait()
         raise
     server_requests = server.counts()["requests"] - before
+    server_cpu = server.cpu() - server_cpu
     match = _SUMMARY.search(out)
     if process.returncode not in (0, 1) or match is None:
         raise RuntimeError(
@@ -274,9 +305,12 @@ def run_build(feed: Path, cache: Path, concurrency: int, server: ServerProcess) 
         cached=counts["cached"],
         skipped=counts["skipped"],
         failed=counts["failed"],
-        peak_rss_mb=memory.peak_rss / MB,
-        peak_pss_mb=memory.peak_pss / MB,
-        processes=memory.peak_processes,
+        peak_rss_mb=tree.peak_rss / MB,
+        peak_pss_mb=tree.peak_pss / MB,
+        processes=tree.peak_processes,
+        cpu_main_s=tree.cpu_root,
+        cpu_workers_s=tree.cpu_descendants,
+        cpu_server_s=server_cpu,
         timings={m["name"]: float(m["value"]) for m in _TIMING.finditer(err)},
         summary=out.strip().splitlines()[-1],
     )

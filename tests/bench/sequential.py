@@ -63,7 +63,7 @@ def scrape(origin: str, podcast_id: str, limit: int) -> Scrape:
             response = client.get(url)
             response.raise_for_status()
             soup = BeautifulSoup(response.text, "lxml")
-            audio = soup.find(attrs={"data-audio": True})
+            audio = soup.select_one("[data-audio]")
             when = soup.select_one("#story-meta time[datetime]")
             episodes.append(
                 {
