@@ -15,8 +15,8 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,7 +124,7 @@ async def _build_locked(
     probing = options.probe_sizes or config.probe_sizes
     with Store(cache_dir, config.name) as store:
         state = store.state()
-        episodes: list[Episode] | None = None
+        episodes: Sequence[Episode] | None = None
         try:
             if options.reparse:
                 mark = time.perf_counter()
@@ -159,11 +159,9 @@ async def _build_locked(
             in_feed, size, written = state["episodes_in_feed"], state["feed_bytes"], False
         else:
             if episodes is None:
-                episodes = store.episodes()
-                if probing:
-                    episodes = _with_sizes(episodes, store.sizes())
+                episodes = store.episodes(probed_sizes=probing)
             if not options.force:
-                _check_nothing_dropped(config, {e.key for e in episodes})
+                _check_nothing_dropped(config, keys)
             data = feed.render_feed(config, episodes)
             _check_feed(config, data)
             written = feed.write_feed(config.output, data)
@@ -253,32 +251,19 @@ async def _crawl(
 
 async def _with_probed_sizes(
     config: FeedConfig, store: Store, fetcher: Fetcher, result: CrawlResult
-) -> list[Episode]:
+) -> Sequence[Episode]:
     """All episodes, unknown enclosure lengths filled in from HEAD requests (each URL is
     probed once ever: found sizes are cached)."""
-    episodes = store.episodes()
-    sizes = store.sizes()
     unknown = [
         e.audio_url
-        for e in feed.select_episodes(config, episodes)
-        if e.audio_size is None and e.audio_url not in sizes
+        for e in feed.select_episodes(config, store.episodes(probed_sizes=True))
+        if e.audio_size is None
     ]
     found, failures = await probe_sizes(fetcher, unknown)
     for url, size in found.items():
         store.save_size(url, size)
-    sizes.update(found)
     result.failed.extend(failures)  # retried next run: failures are not remembered
-    return _with_sizes(episodes, sizes)
-
-
-def _with_sizes(episodes: list[Episode], sizes: dict[str, int]) -> list[Episode]:
-    """Episodes whose site gave no audio size, completed with the probed one."""
-    return [
-        replace(e, audio_size=sizes[e.audio_url])
-        if e.audio_size is None and e.audio_url in sizes
-        else e
-        for e in episodes
-    ]
+    return store.episodes(probed_sizes=True)
 
 
 async def _reparse(site: sites.Site, store: Store, parser: Parser) -> None:

@@ -23,11 +23,11 @@ import json
 import os
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import asdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, overload
 
 import diskcache
 
@@ -193,16 +193,40 @@ class Store:
                 ) from None
 
     @_guarded
-    def episodes(self) -> list[Episode]:
-        """All stored episodes, newest first (ties broken by key, so the order is stable)."""
+    def episodes(self, *, probed_sizes: bool = False) -> StoredEpisodes:
+        """All stored episodes, newest first (ties broken by key, so the order is stable).
+
+        Read lazily: only each episode's date and key are held in memory, and an episode
+        is read from disk when it is reached, so a feed of tens of thousands of episodes
+        is rendered in the memory of a few. With `probed_sizes`, an audio size the site
+        did not give is filled in from the sizes found by HEAD requests.
+        """
+        order = []
+        for record in self._records():
+            try:
+                published = datetime.fromisoformat(record["episode"]["published"])
+                order.append((published, record["episode"]["key"]))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise self._mismatch(exc) from None
+        order.sort(reverse=True)
+        return StoredEpisodes(self, [key for _, key in order], self.sizes() if probed_sizes else {})
+
+    @_guarded
+    def episode(self, key: str) -> Episode | None:
+        """One stored episode, or None when there is none under `key`."""
+        text = self._episodes.get(_EPISODE + key)
+        if text is None:
+            return None
         try:
-            found = [Episode.from_dict(r["episode"]) for r in self._records()]
+            return Episode.from_dict(json.loads(text)["episode"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise CacheError(
-                f"a cached episode in {self.directory} does not match this version "
-                f"({exc}): rebuild with `planetrss build --reparse`"
-            ) from None
-        return sorted(found, key=lambda e: (e.published, e.key), reverse=True)
+            raise self._mismatch(exc) from None
+
+    def _mismatch(self, exc: Exception) -> CacheError:
+        return CacheError(
+            f"a cached episode in {self.directory} does not match this version "
+            f"({exc}): rebuild with `planetrss build --reparse`"
+        )
 
     @_guarded
     def refs(self) -> list[EpisodeRef]:
@@ -253,6 +277,43 @@ class Store:
     @_guarded
     def save_state(self, state: dict[str, Any]) -> None:
         self._episodes.set(_STATE, json.dumps(state, sort_keys=True))
+
+
+class StoredEpisodes(Sequence[Episode]):
+    """A store's episodes in a fixed order, each read from disk when it is reached."""
+
+    def __init__(self, store: Store, keys: list[str], sizes: dict[str, int]) -> None:
+        self.store = store
+        self.keys = keys
+        self.sizes = sizes  # probed audio sizes, by URL
+
+    def _read(self, key: str) -> Episode | None:
+        episode = self.store.episode(key)
+        if episode is None or episode.audio_size is not None:
+            return episode
+        size = self.sizes.get(episode.audio_url)
+        return episode if size is None else replace(episode, audio_size=size)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @overload
+    def __getitem__(self, index: int) -> Episode: ...
+    @overload
+    def __getitem__(self, index: slice) -> StoredEpisodes: ...
+    def __getitem__(self, index: int | slice) -> Episode | StoredEpisodes:
+        if isinstance(index, slice):
+            return StoredEpisodes(self.store, self.keys[index], self.sizes)
+        episode = self._read(self.keys[index])
+        if episode is None:
+            raise CacheError(f"episode {self.keys[index]!r} left the cache while being read")
+        return episode
+
+    def __iter__(self) -> Iterator[Episode]:
+        for key in self.keys:
+            episode = self._read(key)
+            if episode is not None:  # deleted meanwhile (by --reparse): skip it
+                yield episode
 
 
 class FeedLock:
