@@ -140,7 +140,7 @@ async def _build_locked(
             timings["crawl"] = time.perf_counter() - mark
             keys = store.episode_keys()
             _check_usable(config, result, options, episodes_cached=len(keys))
-            if probing and (result.new or state.get("unsized", 1)):
+            if probing and (result.new or state.get("unsized") != 0):
                 mark = time.perf_counter()  # what the crawl did not probe: older episodes
                 episodes = await _with_probed_sizes(config, store, fetcher, result)
                 timings["probe_sizes"] = time.perf_counter() - mark
@@ -162,18 +162,27 @@ async def _build_locked(
                 episodes = store.episodes(probed_sizes=probing)
             if not options.force:
                 _check_nothing_dropped(config, keys)
-            data = feed.render_feed(config, episodes)
-            _check_feed(config, data)
-            written = feed.write_feed(config.output, data)
-            in_feed = len(feed.select_episodes(config, episodes))
-            size = len(data)
+            # Streamed: one item at a time goes to a temp file, is checked there, and
+            # replaces the old feed only if it passes and differs.
+            chosen = episodes
+            in_feed = 0
+
+            def render(out: feed.ByteSink) -> None:
+                nonlocal in_feed
+                in_feed = feed.render_feed_to(config, chosen, out)
+
+            output = feed.write_feed_stream(
+                config.output, render, check=lambda path: _check_feed(config, path)
+            )
+            written, size = output.written, output.size
             state = {
                 **state,
                 "feed_inputs": inputs,
-                "feed_sha256": hashlib.sha256(data).hexdigest(),
+                "feed_sha256": output.sha256,
                 "feed_bytes": size,
                 "episodes_in_feed": in_feed,
-                "unsized": sum(1 for e in episodes if e.audio_size is None),
+                # Audio sizes still unknown after probing; None: not probed this time.
+                "unsized": sum(e.audio_size is None for e in episodes) if probing else None,
             }
         timings["render"] = time.perf_counter() - mark
         store.save_state(
@@ -318,7 +327,7 @@ def _check_usable(
     )
 
 
-def _check_feed(config: FeedConfig, data: bytes) -> None:
+def _check_feed(config: FeedConfig, data: bytes | Path) -> None:
     """Run `planetrss check`'s rules on the feed about to be written; refuse on errors."""
     errors = [f for f in check_feed(data) if f.level == "error"]
     if errors:

@@ -1,10 +1,12 @@
 """Lint a podcast RSS feed against what podcast players need from it.
 
-`check_feed(data)` parses the bytes of a feed and returns `Finding`s in document order
-(file, channel, then each item in turn). The rules come from Apple's podcast RSS guide,
-PSP-1 and the Podcast Index namespace; each has a short stable id, a fixed level and a
-one-line reason in `RULES`/`LEVELS`. Pure: no network, no files, no clock unless `now`
-is left out.
+`check_feed(source)` reads a feed (bytes, a file path or a binary file) and returns
+`Finding`s in document order (file, channel, then each item in turn). It reads the feed
+incrementally, checking each item as soon as it ends and then dropping it, so memory does
+not grow with the number of items (beyond each item's guid, which the duplicate rule
+needs). The rules come from Apple's podcast RSS guide, PSP-1 and the Podcast Index
+namespace; each has a short stable id, a fixed level and a one-line reason in
+`RULES`/`LEVELS`. No network, no files but the one given, no clock unless `now` is left out.
 
 Example:
     >>> findings = check_feed(b"<rss version='2.0'><channel><title>T</title></channel></rss>")
@@ -14,14 +16,17 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import email.utils
+import io
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Final, Literal, Protocol, cast
+from typing import Any, BinaryIO, Final, Literal, Protocol, TypeAlias, cast
 from urllib.parse import urlsplit
 
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
@@ -31,12 +36,15 @@ from planetrss.standards import APPLE_CATEGORIES, podcast_guid
 __all__ = [
     "LEVELS",
     "RULES",
+    "FeedSource",
     "Finding",
     "check_feed",
     "findings_to_json",
 ]
 
 Level = Literal["error", "warning"]
+FeedSource: TypeAlias = "bytes | str | os.PathLike[str] | BinaryIO"
+"""A feed to check: its bytes, the path of a file, or a binary file open for reading."""
 
 
 @dataclass(frozen=True)
@@ -287,10 +295,11 @@ class _Node(Protocol):
     def itertext(self) -> Iterator[str]: ...
 
 
-def check_feed(data: bytes, now: datetime | None = None) -> list[Finding]:
-    """Check a podcast feed's bytes; return its findings in document order.
+def check_feed(source: FeedSource, now: datetime | None = None) -> list[Finding]:
+    """Check a podcast feed; return its findings in document order.
 
-    `now` (timezone-aware; default: the current time) decides what counts as a
+    `source` is the feed's bytes, a file path or a binary file (read to its end, not
+    closed). `now` (timezone-aware; default: the current time) decides what counts as a
     pubDate in the future.
 
     Example:
@@ -300,18 +309,13 @@ def check_feed(data: bytes, now: datetime | None = None) -> list[Finding]:
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    # No DTDs, no entity expansion, no network: a feed is untrusted input (XXE, billion laughs).
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
-    try:
-        root = cast(_Node, etree.fromstring(data, parser))
-    except etree.XMLSyntaxError as exc:
-        line, column = exc.position
-        reason = re.sub(r", line \d+, column \d+$", "", str(exc.msg))
-        where = f"line {line}, column {column}"
-        return [_finding("xml-malformed", where, f"not well-formed XML: {reason}")]
-    return list(_check_document(root, len(data), now))
+    with _open(source) as stream:
+        scan = _Scan(now)
+        try:
+            scan.read(stream)
+        except etree.XMLSyntaxError as exc:
+            return [_malformed(exc, stream.size)]
+        return scan.findings(stream.size)
 
 
 def findings_to_json(findings: Iterable[Finding]) -> str:
@@ -322,26 +326,159 @@ def findings_to_json(findings: Iterable[Finding]) -> str:
 # --- the document ------------------------------------------------------------------------
 
 
-def _check_document(root: _Node, size: int, now: datetime) -> Iterator[Finding]:
-    channels = _children(root, "channel")
-    items = [item for channel in channels[:1] for item in _children(channel, "item")]
-    if len(items) > MAX_ITEMS or size > MAX_FILE_BYTES:
-        yield _finding("feed-too-large", "feed", f"{len(items)} items in {size:,} bytes")
-    if root.tag != "rss":
-        yield _finding("rss-root-invalid", "feed", f"the root element is <{_name(root)}>")
-        return
-    if root.get("version") != "2.0":
-        yield _finding(
-            "rss-root-invalid", "feed", f"<rss> has version={_quote(root.get('version'))}"
+class _CountingReader:
+    """A binary file that counts the bytes read from it (the size rule needs the total)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.size = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._raw.read(size)
+        self.size += len(chunk)
+        return chunk
+
+
+@contextlib.contextmanager
+def _open(source: FeedSource) -> Iterator[_CountingReader]:
+    if isinstance(source, bytes):
+        yield _CountingReader(io.BytesIO(source))
+    elif isinstance(source, str | os.PathLike):
+        with open(source, "rb") as handle:
+            yield _CountingReader(handle)
+    else:
+        yield _CountingReader(source)
+
+
+def _malformed(exc: Any, size: int) -> Finding:
+    line, column = exc.position
+    reason = re.sub(r", line \d+, column \d+$", "", str(exc.msg))
+    if size == 0:
+        # The incremental parser says "no element found" at 0:0; say what libxml2 says
+        # when it is given the whole (empty) document.
+        line, column, reason = 1, 1, "Document is empty"
+    where = f"line {line}, column {column}"
+    return _finding("xml-malformed", where, f"not well-formed XML: {reason}")
+
+
+class _Scan:
+    """One pass over a feed's XML. Each <item> of the (first) channel is checked when it
+    ends and then dropped; the channel when it ends, without its items. Kept across items
+    only what rules spanning them need: counts, guids seen, the last pubDate."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.root: _Node | None = None
+        self.channels = 0  # <channel> children of the root
+        self.items = 0  # <item> children of the first <channel>
+        self.channel_findings: list[Finding] = []
+        self.item_findings: list[Finding] = []
+        self.first_seen: dict[str, int] = {}  # guid -> number of the first item with it
+        self.previous_date: datetime | None = None  # of the last item with a valid pubDate
+        self.unsorted = 0  # items dated later than the dated item listed before them
+        # The first of those: (its place in item_findings, where, its date, the earlier date).
+        self.first_unsorted: tuple[int, str, datetime, datetime] | None = None
+
+    def read(self, stream: _CountingReader) -> None:
+        # No DTDs, no entity expansion, no network: a feed is untrusted input (XXE, billion
+        # laughs).
+        events = etree.iterparse(
+            stream,
+            events=("start", "end"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
         )
-    if len(channels) != 1:
-        yield _finding("rss-channel-count", "feed", f"<rss> has {len(channels)} <channel>s")
-    if not channels:
-        return
-    channel = channels[0]
-    self_url = _self_url(channel)
-    yield from _check_channel(channel, self_url)
-    yield from _check_items(items, now)
+        depth = 0
+        channel: _Node | None = None  # the first <channel>, the one players read
+        for event, element in events:
+            node = cast(_Node, element)
+            if event == "start":
+                if depth == 0:
+                    self.root = node
+                elif depth == 1 and node.tag == "channel":
+                    self.channels += 1
+                    if channel is None:
+                        channel = node
+                depth += 1
+                continue
+            depth -= 1
+            if depth == 2 and node.tag == "item":
+                if element.getparent() is channel:
+                    self.items += 1
+                    if self._is_rss():
+                        self._on_item(node)
+                _drop_item(element)
+            elif depth == 1:
+                if node is channel and self._is_rss():
+                    self.channel_findings = list(_check_channel(node, _self_url(node)))
+                element.clear()  # its items are gone already; the rest is checked now
+
+    def _is_rss(self) -> bool:
+        return self.root is not None and self.root.tag == "rss"
+
+    def _on_item(self, item: _Node) -> None:
+        number = self.items
+        where = _item_where(number, item)
+        found = self.item_findings
+        found.extend(_check_item(item, where, self.now))
+        guid = _child_text(item, "guid")
+        if guid:
+            if guid in self.first_seen:
+                what = f"item {self.first_seen[guid]} has the same guid"
+                found.append(_finding("item-guid-duplicate", where, what))
+            else:
+                self.first_seen[guid] = number
+        date = _pubdate(item)
+        if date is None:
+            return
+        previous, self.previous_date = self.previous_date, date
+        if previous is not None and date > previous:
+            self.unsorted += 1
+            if self.first_unsorted is None:
+                # Its finding says how many items are out of order: known only at the end.
+                self.first_unsorted = (len(found), where, date, previous)
+
+    def findings(self, size: int) -> list[Finding]:
+        """All findings in document order, once the whole feed has been read."""
+        found: list[Finding] = []
+        if self.items > MAX_ITEMS or size > MAX_FILE_BYTES:
+            found.append(
+                _finding("feed-too-large", "feed", f"{self.items} items in {size:,} bytes")
+            )
+        root = cast(_Node, self.root)  # a feed that parsed has a root
+        if not self._is_rss():
+            found.append(
+                _finding("rss-root-invalid", "feed", f"the root element is <{_name(root)}>")
+            )
+            return found
+        if root.get("version") != "2.0":
+            what = f"<rss> has version={_quote(root.get('version'))}"
+            found.append(_finding("rss-root-invalid", "feed", what))
+        if self.channels != 1:
+            what = f"<rss> has {self.channels} <channel>s"
+            found.append(_finding("rss-channel-count", "feed", what))
+        if not self.channels:
+            return found
+        items = self.item_findings
+        if self.first_unsorted is not None:
+            index, where, date, previous = self.first_unsorted
+            what = (
+                f"published {date:%Y-%m-%d}, after an item listed before it ({previous:%Y-%m-%d}); "
+                f"{self.unsorted} item(s) out of order"
+            )
+            items.insert(index, _finding("channel-items-unsorted", where, what))
+        return found + self.channel_findings + items
+
+
+def _drop_item(item: Any) -> None:
+    """Free a checked <item> and the emptied one before it: iterparse builds the whole
+    tree otherwise."""
+    item.clear()
+    previous = item.getprevious()
+    if previous is not None and previous.tag == "item":
+        item.getparent().remove(previous)
 
 
 # --- the channel -------------------------------------------------------------------------
@@ -522,48 +659,6 @@ def _check_podcast_urls(node: _Node, where: str) -> Iterator[Finding]:
 
 
 # --- the items ---------------------------------------------------------------------------
-
-
-def _check_items(items: list[_Node], now: datetime) -> Iterator[Finding]:
-    dates = [_pubdate(item) for item in items]
-    unsorted = _unsorted_positions(dates)
-    first_seen: dict[str, int] = {}
-    for number, item in enumerate(items, start=1):
-        where = _item_where(number, item)
-        yield from _check_item(item, where, now)
-        guid = _child_text(item, "guid")
-        if guid:
-            if guid in first_seen:
-                yield _finding(
-                    "item-guid-duplicate", where, f"item {first_seen[guid]} has the same guid"
-                )
-            else:
-                first_seen[guid] = number
-        if unsorted and number - 1 == unsorted[0]:
-            date, previous = dates[number - 1], _previous_date(dates, number - 1)
-            yield _finding(
-                "channel-items-unsorted",
-                where,
-                f"published {date:%Y-%m-%d}, after an item listed before it ({previous:%Y-%m-%d}); "
-                f"{len(unsorted)} item(s) out of order",
-            )
-
-
-def _unsorted_positions(dates: list[datetime | None]) -> list[int]:
-    """Indexes of items dated later than an earlier-listed item (newest first expected)."""
-    positions: list[int] = []
-    previous: datetime | None = None
-    for index, date in enumerate(dates):
-        if date is None:
-            continue
-        if previous is not None and date > previous:
-            positions.append(index)
-        previous = date
-    return positions
-
-
-def _previous_date(dates: list[datetime | None], index: int) -> datetime:
-    return next(d for d in reversed(dates[:index]) if d is not None)
 
 
 def _check_item(item: _Node, where: str, now: datetime) -> Iterator[Finding]:

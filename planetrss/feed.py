@@ -7,24 +7,30 @@ a query string (NPR's end in `.jpg?s=1400`) and cannot write `itunes:explicit` a
 `true`/`false` that validators now require.
 
 Rendering is deterministic: the same episodes give the same bytes (lastBuildDate is
-the newest episode's date, never the clock).
+the newest episode's date, never the clock). It streams: `render_feed_to` writes the
+channel, then one item at a time, so memory stays flat however long the archive is;
+`write_feed_stream` puts such a stream in place atomically, and only when it changed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
 import html
+import io
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import urlsplit
 
 import nh3
+from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
@@ -203,24 +209,107 @@ class PodcastEntryExtension(BaseEntryExtension):  # type: ignore[misc]
 # --- rendering ------------------------------------------------------------------------
 
 
+class ByteSink(Protocol):
+    """Where a feed is written: anything with `write(bytes)` (a binary file, BytesIO)."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
 def select_episodes(config: FeedConfig, episodes: Sequence[Episode]) -> list[Episode]:
     """The feed's items: title filters applied, newest first (ties by key, so the order is
     stable), cut to the `max_items` newest."""
+    return [episodes[position] for position in _selection(config, episodes)]
+
+
+def _selection(config: FeedConfig, episodes: Sequence[Episode]) -> list[int]:
+    """The positions in `episodes` of the feed's items, in feed order (see select_episodes).
+
+    Each episode is looked at once and only its (published, key) is kept, so a sequence
+    that loads episodes on demand need not hold every one at once.
+    """
     include = [re.compile(p) for p in config.include]
     exclude = [re.compile(p) for p in config.exclude]
     chosen = [
-        e
-        for e in episodes
+        (e.published, e.key, position)
+        for position, e in enumerate(episodes)
         if (not include or any(p.search(e.title) for p in include))
         and not any(p.search(e.title) for p in exclude)
     ]
-    chosen.sort(key=lambda e: (e.published, e.key), reverse=True)
-    return chosen[: config.max_items] if config.max_items else chosen
+    chosen.sort(key=lambda c: c[:2], reverse=True)  # stable: equal (date, key)s keep their order
+    picked = chosen[: config.max_items] if config.max_items else chosen
+    return [position for _, _, position in picked]
 
 
 def render_feed(config: FeedConfig, episodes: Sequence[Episode]) -> bytes:
-    """The feed as UTF-8 RSS bytes; same config and episodes -> same bytes."""
-    chosen = select_episodes(config, episodes)
+    """The feed as UTF-8 RSS bytes; same config and episodes -> same bytes.
+
+    Holds the whole feed in memory; `render_feed_to` writes the same bytes item by item.
+    """
+    buffer = io.BytesIO()
+    render_feed_to(config, episodes, buffer)
+    return buffer.getvalue()
+
+
+def render_feed_to(config: FeedConfig, episodes: Sequence[Episode], out: ByteSink) -> int:
+    """Write the feed to `out` one item at a time; return the number of items.
+
+    The bytes are exactly `render_feed`'s. Only one item's XML exists at a time, so memory
+    does not grow with the archive (beyond the (published, key) per episode the sort needs).
+
+    Example:
+        with open("feed.xml", "wb") as out:
+            render_feed_to(config, episodes, out)
+    """
+    positions = _selection(config, episodes)
+    newest = episodes[positions[0]].published if positions else None
+    document = _channel(config, newest).rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    if not document.endswith(_CHANNEL_END):
+        raise AssertionError(f"feedgen's channel does not end in {_CHANNEL_END!r}")
+    out.write(document[: -len(_CHANNEL_END)])
+    items = _ItemSerializer(etree.fromstring(document, _parser()).nsmap)
+    for position in positions:
+        out.write(items.serialize(_entry(episodes[position]).rss_entry()))
+    out.write(_CHANNEL_END)
+    return len(positions)
+
+
+# How lxml's pretty printer closes the channel: the seam where the items go.
+_CHANNEL_END = b"  </channel>\n</rss>\n"
+_CHANNEL_START = b"<channel>\n"
+
+
+def _parser() -> Any:
+    """A parser for feeds: no DTDs, no entity expansion, no network."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+class _ItemSerializer:
+    """One <item> as bytes, exactly as lxml pretty-prints it inside the whole feed.
+
+    lxml indents an element by its depth and writes its namespace prefixes as declared
+    above it; so each item is put into an empty <rss><channel> with the feed's namespace
+    declarations, serialized, cut out and taken out again. (`etree.xmlfile` cannot give
+    the same bytes: it declares every namespace again on each element it writes.)
+    """
+
+    def __init__(self, nsmap: dict[str | None, str]) -> None:
+        self._root = etree.Element("rss", nsmap=nsmap)
+        self._channel = etree.SubElement(self._root, "channel")
+
+    def serialize(self, item: Any) -> bytes:
+        self._channel.append(item)  # takes the feed's prefixes (itunes:, not ns0:)
+        try:
+            text: bytes = etree.tostring(
+                self._root, encoding="UTF-8", xml_declaration=False, pretty_print=True
+            )
+        finally:
+            self._channel.remove(item)
+        start = text.index(_CHANNEL_START) + len(_CHANNEL_START)
+        return text[start : -len(_CHANNEL_END)]
+
+
+def _channel(config: FeedConfig, newest: datetime | None) -> FeedGenerator:
+    """The feed without items; `newest` (the newest item's date) is its lastBuildDate."""
     channel = config.channel
     fg = FeedGenerator()
     fg.register_extension("podcast", PodcastExtension, PodcastEntryExtension)
@@ -234,8 +323,8 @@ def render_feed(config: FeedConfig, episodes: Sequence[Episode]) -> bytes:
     if channel.copyright:
         fg.copyright(channel.copyright)
     fg.image(url=channel.image, title=channel.title, link=channel.link)
-    if chosen:
-        fg.lastBuildDate(max(e.published for e in chosen))
+    if newest is not None:
+        fg.lastBuildDate(newest)
     fg.podcast.data = _ChannelData(
         author=channel.author,
         image=channel.image,
@@ -248,13 +337,13 @@ def render_feed(config: FeedConfig, episodes: Sequence[Episode]) -> bytes:
         new_feed_url=channel.new_feed_url,
         locked=channel.locked,
     )
-    for episode in chosen:
-        _add_item(fg, episode)
-    return bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+    return fg
 
 
-def _add_item(fg: FeedGenerator, episode: Episode) -> None:
-    entry = fg.add_entry(order="append")
+def _entry(episode: Episode) -> FeedEntry:
+    """The feedgen entry of one episode, with our podcast extension."""
+    entry = FeedEntry()
+    entry.register_extension("podcast", PodcastEntryExtension)
     title = clean_text(episode.title)
     title = title if title.strip() else episode.key  # feedgen refuses an item without one
     entry.title(title)
@@ -277,6 +366,7 @@ def _add_item(fg: FeedGenerator, episode: Episode) -> None:
         episode=episode.episode_number,
         transcript=episode.transcript_url,
     )
+    return entry
 
 
 def _aware(moment: datetime) -> datetime:
@@ -285,49 +375,131 @@ def _aware(moment: datetime) -> datetime:
     return moment
 
 
-def write_feed(path: Path, data: bytes) -> bool:
-    """Replace `path` with `data` atomically; False (and no write) when unchanged.
+# --- writing --------------------------------------------------------------------------
 
-    The bytes go to a temporary file in the same folder, are fsynced, then renamed over
-    the old file, so a reader (or a crash) sees the old feed or the new one, never half.
-    Leaving an unchanged file alone keeps its mtime, so HTTP caches (ETag, Last-Modified)
-    keep holding.
+
+@dataclass(frozen=True)
+class FeedWrite:
+    """What `write_feed_stream` did: `written` is False when the file already had these
+    bytes (and was left alone); `size` and `sha256` describe the feed's bytes either way."""
+
+    written: bool
+    size: int
+    sha256: str
+
+
+def write_feed(path: Path, data: bytes) -> bool:
+    """Replace `path` with `data` atomically; False (file left alone) when unchanged.
+
+    See `write_feed_stream`, which this is a shorthand for.
     """
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
+    return write_feed_stream(path, lambda out: out.write(data)).written
+
+
+def write_feed_stream(
+    path: Path,
+    render: Callable[[ByteSink], object],
+    *,
+    check: Callable[[Path], object] | None = None,
+) -> FeedWrite:
+    """Replace `path` atomically with what `render` writes; unchanged bytes leave it alone.
+
+    `render` writes into a temporary file in the same folder; `check`, if given, is then
+    called with that file's path and may raise to refuse it (the old feed stays). The new
+    bytes are compared with the old file by size and SHA-256, read in chunks, never whole.
+    When they differ the temporary file is fsynced and renamed over the old one, so a
+    reader (or a crash) sees the old feed or the new one, never half. Leaving an unchanged
+    file alone keeps its mtime, so HTTP caches (ETag, Last-Modified) keep holding.
+
+    Example:
+        write_feed_stream(path, lambda out: render_feed_to(config, episodes, out))
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temp = Path(name)
+    renamed = False
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            sink = _HashingWriter(handle)
+            render(sink)
             handle.flush()
+            if check is not None:
+                check(temp)
+            result = FeedWrite(True, sink.size, sink.hash.hexdigest())
+            if _has_content(path, result.size, result.sha256):
+                return dataclasses.replace(result, written=False)
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)  # mkstemp makes it 0600; a feed is meant to be served
         os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+        renamed = True
+    finally:
+        if not renamed:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
     # The rename itself is durable only once the folder is synced.
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-    return True
+    return result
+
+
+class _HashingWriter:
+    """Writes through to a file, counting and hashing the bytes on the way."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes, /) -> int:
+        self.hash.update(data)
+        self.size += len(data)
+        return self._raw.write(data)
+
+
+def _has_content(path: Path, size: int, sha256: str) -> bool:
+    """Whether the file at `path` has exactly this size and SHA-256 (read in chunks)."""
+    try:
+        with path.open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size != size:
+                return False
+            return hashlib.file_digest(handle, "sha256").hexdigest() == sha256
+    except FileNotFoundError:
+        return False
 
 
 def read_guids(path: Path) -> set[str]:
-    """The item guids of an existing feed file; empty when there is none or it is unreadable."""
+    """The item guids of an existing feed file; empty when there is none or it is unreadable.
+
+    Reads the file item by item: only the guids are kept, never the whole tree.
+    """
+    guids: set[str] = set()
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            for _, item in etree.iterparse(
+                handle, events=("end",), tag="item", resolve_entities=False, no_network=True
+            ):
+                parent = item.getparent()
+                grandparent = None if parent is None else parent.getparent()
+                if grandparent is None or grandparent.getparent() is not None:
+                    continue  # not at root/channel/item: the root, or nested deeper
+                if parent.tag == "channel":
+                    texts = ((g.text or "").strip() for g in item.iterchildren("guid"))
+                    guids.update(text for text in texts if text)
+                _drop_item(item)
     except OSError:
         return set()
-    try:
-        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError:
         return set()  # a broken previous feed is nothing to protect
-    return {g.text.strip() for g in root.iterfind("channel/item/guid") if g.text and g.text.strip()}
+    return guids
+
+
+def _drop_item(item: Any) -> None:
+    """Free a finished top-level <item> and the emptied one before it (iterparse builds
+    the whole tree otherwise)."""
+    item.clear()
+    previous = item.getprevious()
+    if previous is not None and previous.tag == "item":
+        item.getparent().remove(previous)

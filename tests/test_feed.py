@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import os
+import re
+from collections.abc import Callable, Sequence
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import overload
 
 import feedparser
 import podcastparser
 import pytest
 from lxml import etree
 
+from planetrss import feed
+from planetrss.check import Finding, check_feed
 from planetrss.config import FeedConfig
 from planetrss.feed import (
+    ByteSink,
     enclosure_type,
+    read_guids,
     render_feed,
+    render_feed_to,
     sanitize_html,
+    select_episodes,
     truncate_bytes,
     write_feed,
+    write_feed_stream,
 )
+from planetrss.models import Episode
 from planetrss.standards import podcast_guid
 from tests.conftest import make_episode
 
@@ -232,3 +244,199 @@ def test_our_output_passes_our_own_check(feed_config: FeedConfig) -> None:
     config = dataclasses.replace(feed_config, public_url="https://example.org/feed.xml")
     findings = check_feed(render_feed(config, [make_episode(n) for n in range(1, 20)]))
     assert findings == []
+
+
+# --- streaming ---------------------------------------------------------------------------
+
+
+def whole_tree_render(config: FeedConfig, episodes: list[Episode]) -> bytes:
+    """The feed as rendered before streaming: feedgen builds one tree with every item."""
+    chosen = select_episodes(config, episodes)
+    fg = feed._channel(config, chosen[0].published if chosen else None)
+    for episode in chosen:
+        fg.add_entry(feed._entry(episode), order="append")
+    return bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+
+
+def varied_episodes() -> list[Episode]:
+    episodes = [make_episode(n) for n in range(1, 25)]
+    return [
+        *episodes,
+        make_episode(
+            30,
+            title="Bad\x00 title\x1b ]]> & <b>",
+            summary="]]> summary \x07",
+            notes_html='<p onclick="x()">Keep <a href="https://e.org/">link</a> ]]></p>'
+            "<script>alert(1)</script><style>p{}</style>",
+        ),
+        make_episode(31, title="   ", summary="", notes_html=""),
+        make_episode(
+            32,
+            title="Ünïcödé — “quotes” 🎧",
+            summary="é" * 5000,
+            notes_html="<ul><li>a</li><li>b &amp; c\r\n\tindented</li></ul>" * 200,
+        ),
+        make_episode(
+            33,
+            audio_size=None,
+            duration=None,
+            image_url=None,
+            transcript_url="http://example.org/t",
+            episode_number=None,
+            audio_url="https://x.example/a.M4A",
+        ),
+        # Same date as episode 5: the key breaks the tie.
+        make_episode(34, published=episodes[4].published, key="500000005a"),
+    ]
+
+
+def feed_variants(config: FeedConfig) -> dict[str, FeedConfig]:
+    public = dataclasses.replace(config, public_url="https://example.org/feed.xml")
+    channel = dataclasses.replace(
+        config.channel,
+        new_feed_url="https://example.org/new.xml",
+        locked=True,
+        explicit=True,
+        type="serial",
+        copyright="© 2020 <Tester> & co",
+    )
+    return {
+        "plain": config,
+        "public-url-and-channel-options": dataclasses.replace(public, channel=channel),
+        "max-items": dataclasses.replace(config, max_items=3),
+        "filters": dataclasses.replace(config, include=("^Episode",), exclude=(r"(?i)1\d:",)),
+    }
+
+
+@pytest.mark.parametrize(
+    "variant", ["plain", "public-url-and-channel-options", "max-items", "filters"]
+)
+def test_streaming_gives_the_whole_tree_bytes(feed_config: FeedConfig, variant: str) -> None:
+    config = feed_variants(feed_config)[variant]
+    episodes = varied_episodes()
+    expected = whole_tree_render(config, episodes)
+    out = io.BytesIO()
+    count = render_feed_to(config, list(reversed(episodes)), out)
+    assert out.getvalue() == expected
+    assert render_feed(config, episodes) == expected
+    assert count == len(select_episodes(config, episodes)) == expected.count(b"<item>")
+
+
+def test_streaming_a_feed_without_items(feed_config: FeedConfig) -> None:
+    config = dataclasses.replace(feed_config, include=("^Nothing matches",))
+    out = io.BytesIO()
+    assert render_feed_to(config, varied_episodes(), out) == 0
+    # With no items feedgen dates the channel by the clock: compare without it.
+    clock = re.compile(rb"<lastBuildDate>[^<]*</lastBuildDate>")
+    assert clock.sub(b"", out.getvalue()) == clock.sub(b"", whole_tree_render(config, []))
+    assert b"<item>" not in out.getvalue()
+
+
+class LazyEpisodes(Sequence[Episode]):
+    """Episodes made on demand, as a store-backed sequence would load them."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.loads = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    @overload
+    def __getitem__(self, index: int) -> Episode: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Episode]: ...
+    def __getitem__(self, index: int | slice) -> Episode | Sequence[Episode]:
+        if isinstance(index, slice):
+            raise NotImplementedError
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        self.loads += 1
+        return make_episode(index + 1)
+
+
+def test_streaming_reads_a_lazy_sequence(feed_config: FeedConfig, tmp_path: Path) -> None:
+    config = dataclasses.replace(feed_config, max_items=5)
+    lazy = LazyEpisodes(40)
+    path = tmp_path / "feed.xml"
+    with path.open("wb") as out:
+        assert render_feed_to(config, lazy, out) == 5
+    assert path.read_bytes() == render_feed(config, [make_episode(n) for n in range(1, 41)])
+    assert lazy.loads <= 40 + 5 + 1  # one pass to sort, then only the chosen ones
+
+
+def test_write_feed_stream_reports_and_skips_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "out" / "feed.xml"
+
+    def render(data: bytes) -> Callable[[ByteSink], None]:
+        def write(out: ByteSink) -> None:  # in two pieces, as a renderer writes
+            out.write(data[:2])
+            out.write(data[2:])
+
+        return write
+
+    first = write_feed_stream(path, render(b"one two"))
+    assert first.written and path.read_bytes() == b"one two"
+    assert (first.size, first.sha256) == (7, hashlib.sha256(b"one two").hexdigest())
+    assert oct(path.stat().st_mode & 0o777) == "0o644"
+    mtime = path.stat().st_mtime_ns
+    again = write_feed_stream(path, render(b"one two"))
+    assert (again.written, again.size, again.sha256) == (False, first.size, first.sha256)
+    assert path.stat().st_mtime_ns == mtime
+    assert write_feed_stream(path, render(b"one owt")).written  # same size, other bytes
+    assert path.read_bytes() == b"one owt"
+    assert sorted(os.listdir(path.parent)) == ["feed.xml"]
+
+
+def test_write_feed_stream_checks_the_new_file_before_replacing(tmp_path: Path) -> None:
+    path = tmp_path / "feed.xml"
+    path.write_bytes(b"old")
+    seen: list[bytes] = []
+
+    def refuse(temp: Path) -> None:
+        assert temp.parent == tmp_path and temp != path
+        seen.append(temp.read_bytes())
+        raise ValueError("refused")
+
+    with pytest.raises(ValueError, match="refused"):
+        write_feed_stream(path, lambda out: out.write(b"new"), check=refuse)
+    assert seen == [b"new"]
+    assert path.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["feed.xml"]
+
+    def crash(out: ByteSink) -> None:
+        out.write(b"half")
+        raise RuntimeError("render failed")
+
+    with pytest.raises(RuntimeError, match="render failed"):
+        write_feed_stream(path, crash)
+    assert path.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["feed.xml"]
+
+
+def test_streamed_feed_round_trip(feed_config: FeedConfig, tmp_path: Path) -> None:
+    config = dataclasses.replace(feed_config, public_url="https://example.org/feed.xml")
+    episodes = [make_episode(n) for n in range(1, 20)]
+    path = tmp_path / "feed.xml"
+    findings: list[Finding] = []
+    result = write_feed_stream(
+        path,
+        lambda out: render_feed_to(config, episodes, out),
+        check=lambda temp: findings.extend(check_feed(temp)),
+    )
+    assert findings == []
+    assert result.written and path.read_bytes() == render_feed(config, episodes)
+    assert read_guids(path) == {e.key for e in episodes}
+
+
+def test_read_guids_reads_only_channel_items(tmp_path: Path) -> None:
+    path = tmp_path / "feed.xml"
+    path.write_bytes(
+        b"<rss><channel><item><guid> a </guid><guid>b</guid></item><title>t</title>"
+        b"<item><guid/><item><guid>nested</guid></item></item><item><guid>c</guid></item>"
+        b"</channel><other><item><guid>d</guid></item></other></rss>"
+    )
+    assert read_guids(path) == {"a", "b", "c"}
+    path.write_bytes(b"<rss><channel><item><guid>a</guid></item>")
+    assert read_guids(path) == set()  # a broken feed is nothing to protect
+    assert read_guids(tmp_path / "missing.xml") == set()

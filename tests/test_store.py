@@ -93,7 +93,7 @@ def test_damaged_record_is_reported_with_the_fix(tmp_path: Path) -> None:
 def test_unopenable_cache_is_a_cache_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    with pytest.raises(CacheError, match="cannot be used .*move it aside"):
+    with pytest.raises(CacheError, match=r"cannot be used .*move it aside"):
         Store(blocker, "show")
 
 

@@ -409,3 +409,81 @@ def test_npr_official_feed_details(npr_findings: list[Finding]) -> None:
         "item-duration-invalid",
     }
     assert all(f.level == "error" for f in npr_findings if f.rule.endswith("explicit-invalid"))
+
+
+# --- reading incrementally -----------------------------------------------------------------
+
+
+def test_a_path_or_a_file_gives_the_same_findings_as_bytes(tmp_path: Path) -> None:
+    data = set_attr(f"{ITEM3}/enclosure", "length", "0")(remove(f"{CHANNEL}/language")(GOOD))
+    expected = check_feed(data, now=NOW)
+    assert [f.rule for f in expected] == ["channel-language-missing", "item-enclosure-length-zero"]
+    path = tmp_path / "feed.xml"
+    path.write_bytes(data)
+    assert check_feed(path, now=NOW) == expected
+    assert check_feed(str(path), now=NOW) == expected
+    with path.open("rb") as handle:
+        assert check_feed(handle, now=NOW) == expected
+    path.write_bytes(b"")
+    [finding] = check_feed(path)
+    assert (finding.rule, finding.where) == ("xml-malformed", "line 1, column 1")
+    assert finding.message.startswith("not well-formed XML: Document is empty;")
+
+
+def test_channel_elements_after_the_items_are_checked_as_the_channel() -> None:
+    source = GOOD.decode()
+    author = "<itunes:author>Example Radio</itunes:author>"
+    moved = source.replace(author, "").replace(
+        "</channel>",
+        f'<podcast:funding url="http://example.com/d">x</podcast:funding>{author}</channel>',
+    )
+    moved = set_text(f"{ITEM1}/itunes:explicit", "no")(moved.encode())
+    findings = check_feed(moved, now=NOW)
+    assert [(f.rule, f.where.split('"')[0]) for f in findings] == [
+        ("podcast-url-not-https", "channel"),
+        ("item-explicit-invalid", "item 1 "),
+    ]
+
+
+def test_only_the_first_channel_is_checked() -> None:
+    source = GOOD.decode()
+    items = source[source.index("<item>") : source.index("</channel>")]
+    broken = items.replace("<itunes:duration>1391<", "<itunes:duration>x<")
+    second = f"</channel><channel>{broken}</channel>"
+    findings = check_feed(source.replace("</channel>", second, 1).encode(), now=NOW)
+    assert [f.rule for f in findings] == ["rss-channel-count"]
+
+
+def test_unsorted_items_are_counted_at_the_first_of_them() -> None:
+    data = set_text(f"{ITEM3}/pubDate", "Sat, 28 Nov 2020 11:00:00 -0500")(GOOD)
+    data = set_text(f"{ITEM2}/pubDate", "Sat, 28 Nov 2020 10:00:00 -0500")(data)
+    data = set_text(f"{ITEM2}/itunes:duration", "soon")(data)
+    findings = check_feed(data, now=NOW)
+    assert [(f.rule, f.where.split('"')[0]) for f in findings] == [
+        ("item-duration-invalid", "item 2 "),
+        ("channel-items-unsorted", "item 2 "),
+    ]
+    assert (
+        "2020-11-28, after an item listed before it (2020-11-27); 2 item(s)" in findings[1].message
+    )
+
+
+def test_a_long_feed_is_checked_item_by_item() -> None:
+    source = GOOD.decode()
+    start = source.index("<item>\n      <title>Episode 653")
+    end = source.index("</channel>")
+    item = source[start:end]
+    copies = [item.replace("543994381", f"543994381-{n}") for n in range(3000)]
+    for n in (1000, 2000):  # a day later than the items before them
+        copies[n] = copies[n].replace("Wed, 16 Aug", "Thu, 17 Aug")
+    copies[2500] = copies[2500].replace("543994381-2500", "543994381-7")
+    data = (source[:start] + "".join(copies) + source[end:]).encode()
+    findings = check_feed(data, now=NOW)
+    assert [(f.rule, f.where.split('"')[0]) for f in findings] == [
+        ("feed-too-large", "feed"),
+        ("channel-items-unsorted", "item 1003 "),
+        ("item-guid-duplicate", "item 2503 "),
+    ]
+    assert findings[0].message.startswith("3002 items in ")
+    assert "; 2 item(s) out of order" in findings[1].message
+    assert "item 10 has the same guid" in findings[2].message

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,12 +103,15 @@ def test_a_feed_failing_its_checks_is_not_written(
     # renderer regression is simulated: the old yes/no explicit value.
     from planetrss import feed
 
-    render = feed.render_feed
+    render_to = feed.render_feed_to
 
-    def regressed(*args: object) -> bytes:
-        return render(*args).replace(b"<itunes:explicit>false<", b"<itunes:explicit>no<")  # type: ignore[arg-type]
+    def regressed(config: FeedConfig, episodes: object, out: feed.ByteSink) -> int:
+        buffer = io.BytesIO()
+        count = render_to(config, episodes, buffer)  # type: ignore[arg-type]
+        out.write(buffer.getvalue().replace(b"<itunes:explicit>false<", b"<itunes:explicit>no<"))
+        return count
 
-    monkeypatch.setattr(feed, "render_feed", regressed)
+    monkeypatch.setattr(feed, "render_feed_to", regressed)
     with pytest.raises(
         FeedRefusedError,
         match=r"fails 1 check\(s\), first: channel: .*\[channel-explicit-invalid\]",
