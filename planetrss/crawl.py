@@ -193,6 +193,9 @@ class Crawl:
         # One thread writes the store: compressing and SQLite release the GIL, so the
         # loop keeps running; one thread means one SQLite connection and no contention.
         self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="store")
+        # Pages fetched but not yet parsed and stored wait in memory; bound them, so a
+        # slow parser (or one still starting) holds back the fetching, not the RAM.
+        self._pages_in_hand = asyncio.Semaphore(2 * self.fetcher.settings.concurrency)
 
     async def _write(self, fn: Callable[..., None], *args: object) -> None:
         await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
@@ -294,6 +297,10 @@ class Crawl:
     async def _episode(self, ref: EpisodeRef, retry: bool) -> None:
         if not retry:
             self.result.episode_attempts += 1
+        async with self._pages_in_hand:
+            await self._fetch_episode(ref, retry)
+
+    async def _fetch_episode(self, ref: EpisodeRef, retry: bool) -> None:
         try:
             text = await self.fetcher.get_text(ref.url)
         except FetchError as exc:
