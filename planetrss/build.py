@@ -152,38 +152,7 @@ async def _build_locked(
         timings["loop_lag_p99_ms"] = result.loop_lag_p99_ms
 
         mark = time.perf_counter()
-        inputs = _feed_inputs(config, keys, probing, options)
-        if episodes is None and not options.reparse and _feed_is_current(config, state, inputs):
-            # Nothing that goes into the feed changed: no need to read every episode
-            # back and render them (seconds, at tens of thousands of episodes).
-            in_feed, size, written = state["episodes_in_feed"], state["feed_bytes"], False
-        else:
-            if episodes is None:
-                episodes = store.episodes(probed_sizes=probing)
-            if not options.force:
-                _check_nothing_dropped(config, keys)
-            # Streamed: one item at a time goes to a temp file, is checked there, and
-            # replaces the old feed only if it passes and differs.
-            chosen = episodes
-            in_feed = 0
-
-            def render(out: feed.ByteSink) -> None:
-                nonlocal in_feed
-                in_feed = feed.render_feed_to(config, chosen, out)
-
-            output = feed.write_feed_stream(
-                config.output, render, check=lambda path: _check_feed(config, path)
-            )
-            written, size = output.written, output.size
-            state = {
-                **state,
-                "feed_inputs": inputs,
-                "feed_sha256": output.sha256,
-                "feed_bytes": size,
-                "episodes_in_feed": in_feed,
-                # Audio sizes still unknown after probing; None: not probed this time.
-                "unsized": sum(e.audio_size is None for e in episodes) if probing else None,
-            }
+        in_feed, size, written, state = _publish(config, options, store, state, keys, episodes)
         timings["render"] = time.perf_counter() - mark
         store.save_state(
             {
@@ -212,7 +181,55 @@ async def _build_locked(
     )
 
 
-def _feed_inputs(config: FeedConfig, keys: set[str], probing: bool, options: BuildOptions) -> str:
+def _publish(
+    config: FeedConfig,
+    options: BuildOptions,
+    store: Store,
+    state: dict[str, Any],
+    keys: set[str],
+    episodes: Sequence[Episode] | None,
+) -> tuple[int, int, bool, dict[str, Any]]:
+    """Render, check and write the feed unless it is current; (items, bytes, written, state).
+
+    `episodes` are the ones already read back (when sizes were probed), else None.
+    """
+    probing = options.probe_sizes or config.probe_sizes
+    inputs = _feed_inputs(config, keys, probing)
+    if episodes is None and not options.reparse and _feed_is_current(config, state, inputs):
+        # Nothing that goes into the feed changed: no need to read every episode back
+        # and render them (seconds, at tens of thousands of episodes).
+        return state["episodes_in_feed"], state["feed_bytes"], False, state
+    chosen = episodes if episodes is not None else store.episodes(probed_sizes=probing)
+    if not options.force:
+        _check_nothing_dropped(config, keys)
+    in_feed = 0
+
+    def render(out: feed.ByteSink) -> None:
+        nonlocal in_feed
+        in_feed = feed.render_feed_to(config, chosen, out)
+
+    # Streamed: one item at a time goes to a temp file, is checked there, and replaces
+    # the old feed only if it passes and differs.
+    output = feed.write_feed_stream(
+        config.output, render, check=lambda path: _check_feed(config, path)
+    )
+    return (
+        in_feed,
+        output.size,
+        output.written,
+        {
+            **state,
+            "feed_inputs": inputs,
+            "feed_sha256": output.sha256,
+            "feed_bytes": output.size,
+            "episodes_in_feed": in_feed,
+            # Audio sizes still unknown after probing; None: not probed this time.
+            "unsized": sum(e.audio_size is None for e in chosen) if probing else None,
+        },
+    )
+
+
+def _feed_inputs(config: FeedConfig, keys: set[str], probing: bool) -> str:
     """A digest of everything the feed file is made from, short of the episodes' content
     (which only --reparse changes, and a reparse always renders)."""
     parts = [__version__, str(SCHEMA), repr(config), str(probing), *sorted(keys)]

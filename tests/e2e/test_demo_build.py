@@ -164,3 +164,30 @@ def test_cli_build_end_to_end(server: DemoServer, config: FeedConfig, tmp_path: 
     assert (tmp_path / "show.xml").exists()
     quiet = subprocess.run([*command, "--quiet"], capture_output=True, text=True, timeout=120)
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+
+
+def test_unchanged_inputs_skip_rendering_but_a_touched_feed_is_rebuilt(
+    config: FeedConfig, options: BuildOptions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from planetrss.store import Store
+
+    build(config, options)
+    first = config.output.read_bytes()
+
+    def no_reading(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a rebuild with nothing new must not read every episode back")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "episodes", no_reading)
+        report = build(config, options)
+    assert (report.written, report.bytes_written) == (False, len(first))
+
+    config.output.write_bytes(b"damaged by hand")  # not the file the last build wrote
+    assert build(config, options).written is True
+    assert config.output.read_bytes() == first
+
+    fewer = dataclasses.replace(config, max_items=10)  # a changed definition renders anew
+    report = build(fewer, options)
+    assert report.written and report.episodes_in_feed == 10
