@@ -173,7 +173,7 @@ async def _build_locked(
         skipped=tuple(result.skipped),
         failed=tuple(result.failed),
         requests=fetcher.requests,
-        listing_pages=len(result.listings),
+        listing_pages=result.listing_pages,
         bytes_written=size,
         written=written,
         seconds=time.perf_counter() - started,

@@ -55,7 +55,7 @@ class CrawlResult:
     new: list[str] = field(default_factory=list)  # keys only: the episodes are in the store
     skipped: list[Skip] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
-    listings: list[Listing] = field(default_factory=list)
+    listing_pages: int = 0  # a count, not the pages: they hold every ref on the site
     parse_seconds: list[float] = field(default_factory=list)
     loop_lag: list[float] = field(default_factory=list)
     # Listing pages that look like a changed site: content, but no episode found in it.
@@ -83,9 +83,9 @@ class Parser:
 
     The pool is started on demand (`start()`: a cold crawl asks at once, an incremental
     one when it meets its first new episode), in a thread, because starting a worker
-    blocks until it has imported the site modules. Until the pool is asked for, the
-    odd listing page is parsed in a thread: a rebuild that finds nothing new then
-    never pays for starting a process.
+    blocks until it has imported the site modules. Until the pool is ready, listing
+    pages are parsed in a thread: a rebuild that finds nothing new never pays for
+    starting a process, and a cold crawl starts fetching episodes without waiting.
     """
 
     def __init__(self, workers: int | None = None) -> None:
@@ -124,7 +124,9 @@ class Parser:
         return await self._run(site.parse_episode, ref, url, text)
 
     async def listing(self, site: Site, url: str, text: str) -> tuple[Listing, float]:
-        if self._pool is None:
+        if self._pool is None or not self._pool.done():
+            # No worker yet: a listing page unlocks a page's worth of episode fetches,
+            # so it is parsed here and now rather than after the pool has started.
             return await asyncio.to_thread(parse_worker.timed, site.parse_listing, url, text)
         return await self._run(site.parse_listing, url, text)
 
@@ -195,7 +197,7 @@ class Crawl:
         self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="store")
         # Pages fetched but not yet parsed and stored wait in memory; bound them, so a
         # slow parser (or one still starting) holds back the fetching, not the RAM.
-        self._pages_in_hand = asyncio.Semaphore(2 * self.fetcher.settings.concurrency)
+        self._pages_in_hand = asyncio.Semaphore(4 * self.fetcher.settings.concurrency)
 
     async def _write(self, fn: Callable[..., None], *args: object) -> None:
         await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
@@ -262,7 +264,7 @@ class Crawl:
             self.result.unrecognised.append(Failure(url, str(exc)))
             return None
         await self._write(self.store.save_page, url, text)
-        self.result.listings.append(listing)
+        self.result.listing_pages += 1
         if problem := _unrecognised(listing, text):
             self.result.unrecognised.append(Failure(url, problem))
             return None
