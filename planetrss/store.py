@@ -105,7 +105,7 @@ class Store:
     """One feed's cached episodes and raw pages.
 
     Example:
-        with Store.open(Path("~/.cache/planetrss").expanduser(), "planetmoney") as store:
+        with Store(default_cache_dir(), "planetmoney") as store:
             print(len(store.episode_keys()))
     """
 
@@ -116,10 +116,6 @@ class Store:
             self._pages = diskcache.Cache(str(self.directory / "pages"), **_SETTINGS)
         except (OSError, sqlite3.Error) as exc:
             raise _damaged(self.directory, exc) from None
-
-    @classmethod
-    def open(cls, directory: Path, feed: str) -> Store:
-        return cls(directory, feed)
 
     def __enter__(self) -> Store:
         return self

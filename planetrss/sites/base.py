@@ -43,8 +43,6 @@ class Site:
     pattern: ClassVar[re.Pattern[str]] = re.compile(r"(?!)")
     #: Items on a full listing page; a page with fewer is the last one.
     page_size: ClassVar[int] = 0
-    #: Whether listing URLs are known in advance (so pages can be fetched concurrently).
-    concurrent_listing: ClassVar[bool] = True
 
     @classmethod
     def from_params(cls, origin: str, params: Mapping[str, Any]) -> Site:
