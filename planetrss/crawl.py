@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import multiprocessing
 import os
+import pickle
 import statistics
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
 
 from planetrss import parse_worker
 from planetrss.errors import PlanetrssError
@@ -78,45 +79,109 @@ class CrawlResult:
         return statistics.quantiles(self.loop_lag, n=100)[98] * 1000
 
 
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class _Worker:
+    """One parse worker process (see planetrss.parse_worker), one request at a time."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls) -> _Worker:
+        env = dict(os.environ)  # the worker must import this very planetrss
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "planetrss.parse_worker",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        worker = cls(process)
+        if await worker._receive() != parse_worker.READY:
+            raise RuntimeError("the parse worker did not start")
+        return worker
+
+    async def call(self, fn: Callable[..., T], *args: object) -> tuple[T, float]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(parse_worker.frame((fn, args)))
+        await self.process.stdin.drain()
+        reply = await self._receive()
+        assert isinstance(reply, tuple)
+        ok, value = reply
+        if not ok:
+            raise value
+        return cast(tuple[T, float], value)
+
+    async def _receive(self) -> object:
+        assert self.process.stdout is not None
+        try:
+            header = await self.process.stdout.readexactly(4)
+            body = await self.process.stdout.readexactly(int.from_bytes(header, "big"))
+        except asyncio.IncompleteReadError:
+            raise RuntimeError(f"the parse worker died (exit {self.process.returncode})") from None
+        return pickle.loads(body)
+
+    async def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()  # end of requests: the worker exits
+        await self.process.wait()
+
+    def kill(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
+
+
 class Parser:
     """Runs a site's pure parse functions off the event loop, in worker processes.
 
-    The pool is started on demand (`start()`: a cold crawl asks at once, an incremental
-    one when it meets its first new episode), in a thread, because starting a worker
-    blocks until it has imported the site modules. Until the pool is ready, listing
+    The workers are started on demand (`start()`: a cold crawl asks at once, an
+    incremental one when it meets its first new episode). Until they are ready, listing
     pages are parsed in a thread: a rebuild that finds nothing new never pays for
     starting a process, and a cold crawl starts fetching episodes without waiting.
+    `workers=0` parses everything in a thread (tests, tiny builds).
     """
 
     def __init__(self, workers: int | None = None) -> None:
         # A core for each worker but one: the event loop's process needs one too.
         self.workers = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
-        self._pool: asyncio.Task[concurrent.futures.Executor] | None = None
+        self._starting: asyncio.Task[list[_Worker]] | None = None
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
 
-    def _start_pool(self) -> concurrent.futures.Executor:
-        if self.workers <= 0:
-            return concurrent.futures.ThreadPoolExecutor(1)
-        # spawn: forking a process that runs an event loop and threads is unsafe, and
-        # unlike forkserver it leaves no server process behind holding memory.
-        pool = concurrent.futures.ProcessPoolExecutor(
-            self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=parse_worker.exit_with_parent,
-        )
-        for started in [pool.submit(parse_worker.ready) for _ in range(self.workers)]:
-            started.result()
-        return pool
+    async def _start_workers(self) -> list[_Worker]:
+        workers = await asyncio.gather(*(_Worker.start() for _ in range(self.workers)))
+        for worker in workers:
+            self._idle.put_nowait(worker)
+        return workers
 
     def start(self) -> None:
-        """Begin starting the pool in the background (idempotent)."""
-        if self._pool is None:
-            self._pool = asyncio.ensure_future(asyncio.to_thread(self._start_pool))
+        """Begin starting the workers in the background (idempotent)."""
+        if self._starting is None and self.workers > 0:
+            self._starting = asyncio.ensure_future(self._start_workers())
+
+    def _ready(self) -> bool:
+        return self._starting is not None and self._starting.done()
 
     async def _run(self, fn: Callable[..., T], *args: object) -> tuple[T, float]:
+        if self.workers <= 0:
+            return await asyncio.to_thread(parse_worker.timed, fn, *args)
         self.start()
-        assert self._pool is not None
-        pool = await asyncio.shield(self._pool)
-        return await asyncio.get_running_loop().run_in_executor(pool, parse_worker.timed, fn, *args)
+        assert self._starting is not None
+        await asyncio.shield(self._starting)
+        worker = await self._idle.get()
+        try:
+            result = await worker.call(fn, *args)
+        except (Exception, asyncio.CancelledError) as exc:
+            if isinstance(exc, ValueError):  # the site's "this page does not match"
+                self._idle.put_nowait(worker)
+            else:  # a worker interrupted mid-reply is out of step: retire it
+                worker.kill()
+            raise
+        self._idle.put_nowait(worker)
+        return result
 
     async def episode(
         self, site: Site, ref: EpisodeRef, url: str, text: str
@@ -124,22 +189,22 @@ class Parser:
         return await self._run(site.parse_episode, ref, url, text)
 
     async def listing(self, site: Site, url: str, text: str) -> tuple[Listing, float]:
-        if self._pool is None or not self._pool.done():
+        if not self._ready():
             # No worker yet: a listing page unlocks a page's worth of episode fetches,
-            # so it is parsed here and now rather than after the pool has started.
+            # so it is parsed here and now rather than after a worker has started.
             return await asyncio.to_thread(parse_worker.timed, site.parse_listing, url, text)
         return await self._run(site.parse_listing, url, text)
 
     async def aclose(self) -> None:
-        """Stop the workers (waiting for a pool still starting, so none is left behind)."""
-        if self._pool is None:
+        """Stop the workers (waiting for any still starting, so none is left behind)."""
+        if self._starting is None:
             return
-        starting, self._pool = self._pool, None
+        starting, self._starting = self._starting, None
         try:
-            pool = await starting
+            workers = await starting
         except Exception:
-            return  # it never started; whoever needed it has seen why
-        await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+            return  # they never started; whoever needed them has seen why
+        await asyncio.gather(*(worker.close() for worker in workers))
 
 
 async def _watch_loop_lag(samples: list[float], interval: float = 0.01) -> None:

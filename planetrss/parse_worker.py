@@ -1,43 +1,25 @@
-"""What runs inside the parse worker processes.
+"""The parse worker: a child process that runs a site's parse functions for the crawler.
 
-Kept apart from the crawler so that a worker imports only the site modules it parses
-with (beautifulsoup4, lxml), not the HTTP stack: each worker is a whole process, and
-its memory counts.
+It is started as `python -m planetrss.parse_worker` and spoken to over its stdin and
+stdout with length-prefixed pickles: a request is (function, args), a reply is
+(True, (result, seconds)) or (False, exception). It imports only the site modules it
+parses with, not the crawler's HTTP stack, and it exits when its stdin closes, which
+is also what happens when the build process dies, however it dies: no worker outlives
+its build. (A plain subprocess rather than multiprocessing: no resource-tracker
+process beside it, and no re-import of the caller's __main__.)
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
-import os
-import threading
+import pickle
+import sys
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 T = TypeVar("T")
 
-
-def exit_with_parent() -> None:
-    """Worker initializer: exit as soon as the build process dies, however it dies.
-
-    A SIGKILLed build cannot shut its pool down; without this its workers would live
-    on, holding the build's stdout and stderr open.
-    """
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        multiprocessing.connection.wait([parent.sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
-def ready() -> None:
-    """A first task that imports the site modules, so a started worker is a warm one."""
-    import planetrss.sites  # noqa: F401
+READY = "ready"
 
 
 def timed(fn: Callable[..., T], *args: Any) -> tuple[T, float]:
@@ -45,3 +27,43 @@ def timed(fn: Callable[..., T], *args: Any) -> tuple[T, float]:
     start = time.perf_counter()
     result = fn(*args)
     return result, time.perf_counter() - start
+
+
+def frame(message: object) -> bytes:
+    """A message as it goes over the pipe: 4-byte big-endian length, then the pickle."""
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(data).to_bytes(4, "big") + data
+
+
+def _read(stream: BinaryIO) -> tuple[Callable[..., object], tuple[object, ...]] | None:
+    header = stream.read(4)
+    if len(header) < 4:
+        return None  # stdin closed: the build is done, or gone
+    fn, args = pickle.loads(stream.read(int.from_bytes(header, "big")))
+    return fn, args
+
+
+def serve(requests: BinaryIO, replies: BinaryIO) -> None:
+    """Answer parse requests until `requests` closes."""
+    import planetrss.sites  # noqa: F401  (warm: the first page is parsed at full speed)
+
+    replies.write(frame(READY))
+    replies.flush()
+    while (request := _read(requests)) is not None:
+        fn, args = request
+        try:
+            reply: tuple[bool, object] = (True, timed(fn, *args))
+        except Exception as exc:  # the parent decides what is expected (ValueError) or a bug
+            reply = (False, exc)
+        try:
+            data = frame(reply)
+        except Exception as exc:  # an exception that cannot be pickled
+            data = frame((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+        replies.write(data)
+        replies.flush()
+
+
+if __name__ == "__main__":
+    replies = sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print must not corrupt the replies
+    serve(sys.stdin.buffer, replies)
