@@ -152,7 +152,9 @@ async def _build_locked(
         timings["loop_lag_p99_ms"] = result.loop_lag_p99_ms
 
         mark = time.perf_counter()
-        in_feed, size, written, state = _publish(config, options, store, state, keys, episodes)
+        in_feed, size, written, state = _publish(
+            config, options, store, state, keys, probing, episodes
+        )
         timings["render"] = time.perf_counter() - mark
         store.save_state(
             {
@@ -187,13 +189,13 @@ def _publish(
     store: Store,
     state: dict[str, Any],
     keys: set[str],
+    probing: bool,
     episodes: Sequence[Episode] | None,
 ) -> tuple[int, int, bool, dict[str, Any]]:
     """Render, check and write the feed unless it is current; (items, bytes, written, state).
 
     `episodes` are the ones already read back (when sizes were probed), else None.
     """
-    probing = options.probe_sizes or config.probe_sizes
     inputs = _feed_inputs(config, keys, probing)
     if episodes is None and not options.reparse and _feed_is_current(config, state, inputs):
         # Nothing that goes into the feed changed: no need to read every episode back

@@ -56,7 +56,7 @@ class CrawlResult:
     new: list[str] = field(default_factory=list)  # keys only: the episodes are in the store
     skipped: list[Skip] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
-    listing_pages: int = 0  # a count, not the pages: they hold every ref on the site
+    listing_pages: int = 0  # a count (from Progress), not the pages: they hold every ref
     parse_seconds: list[float] = field(default_factory=list)
     loop_lag: list[float] = field(default_factory=list)
     # Listing pages that look like a changed site: content, but no episode found in it.
@@ -274,6 +274,7 @@ class Crawl:
                 for ref in self.pending:
                     self._queue_episode(group, ref, retry=True)
                 self.result.walk_complete = await self._walk_listings(group)
+            self.result.listing_pages = self.progress.listing_pages
         except* PlanetrssError as errors:
             # An expected failure (a damaged cache) is one clear error, not a group.
             raise errors.exceptions[0] from None
@@ -329,11 +330,10 @@ class Crawl:
             self.result.unrecognised.append(Failure(url, str(exc)))
             return None
         await self._write(self.store.save_page, url, text)
-        self.result.listing_pages += 1
+        self.progress.listing_pages += 1
         if problem := _unrecognised(listing, text):
             self.result.unrecognised.append(Failure(url, problem))
             return None
-        self.progress.listing_pages += 1
         for skip in listing.skips:
             self._record_skip(skip)
         for ref in listing.refs:
