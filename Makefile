@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-stamp
 
 .PHONY: demo test lint bench clean
 
@@ -22,7 +23,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check planetrss tests
 	$(BIN)/mypy
 
-bench: $(STAMP)
+# The benchmark runs Scrapy beside planetrss: the bench extra, installed on first use.
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
 
 clean:

@@ -149,9 +149,12 @@ class TreeSampler:
 class ServerProcess:
     """`python -m tests.bench.server` (the demo site plus a control line on stdin)."""
 
-    def __init__(self, episodes: int, latency: float, page_bytes: int = 90_000) -> None:
+    def __init__(
+        self, episodes: int, latency: float, markup: Path | None = None, page_bytes: int = 90_000
+    ) -> None:
         self.episodes = episodes
         self.latency = latency
+        self.markup = markup  # the saved npr.org pages to dress the site in; None: demo pages
         self.page_bytes = page_bytes
         self.origin = ""
         self._process: subprocess.Popen[str] | None = None
@@ -165,6 +168,7 @@ class ServerProcess:
             f"--latency={self.latency}",
             f"--page-bytes={self.page_bytes}",
             "--port=0",
+            *([f"--real-markup={self.markup}"] if self.markup else []),
         ]
         self._process = subprocess.Popen(
             command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -221,12 +225,17 @@ class ServerProcess:
 
 
 def write_feed(folder: Path, origin: str) -> Path:
-    """A copy of feeds/demo.toml in `folder` whose origin is `origin` (the feed goes there too)."""
+    """A copy of feeds/demo.toml in `folder` whose origin is `origin` (the feed goes there too).
+
+    Sizes are not probed: the job is the one Scrapy does (pages and their fields), and
+    the demo's audio files would add a HEAD request for every fifth episode.
+    """
     text, found = re.subn(
         r'^origin = ".*"$', f'origin = "{origin}"', DEMO_FEED.read_text("utf-8"), flags=re.M
     )
-    if found != 1:
-        raise RuntimeError(f"{DEMO_FEED}: no `origin = ...` line to replace")
+    text, probes = re.subn(r"^probe_sizes = .*$", "probe_sizes = false", text, flags=re.M)
+    if found != 1 or probes != 1:
+        raise RuntimeError(f"{DEMO_FEED}: no `origin = ...` or `probe_sizes = ...` line to replace")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "demo.toml"
     path.write_text(text, encoding="utf-8")
@@ -313,6 +322,59 @@ def run_build(feed: Path, cache: Path, concurrency: int, server: ServerProcess) 
         cpu_server_s=server_cpu,
         timings={m["name"]: float(m["value"]) for m in _TIMING.finditer(err)},
         summary=out.strip().splitlines()[-1],
+    )
+
+
+@dataclass
+class ScrapyRun:
+    """One run of the Scrapy spider (tests/bench/scrapy_npr.py), measured from the outside."""
+
+    wall: float
+    requests: int
+    server_requests: int
+    items: int
+    errors: int
+    peak_rss_mb: float
+    cpu_s: float  # the Scrapy process (it is one process)
+    cpu_server_s: float
+
+
+def run_scrapy(workdir: Path, concurrency: int, server: ServerProcess) -> ScrapyRun:
+    """The Scrapy spider in a fresh process, with an empty HTTP cache in `workdir`."""
+    command = [
+        sys.executable,
+        "-m",
+        "tests.bench.scrapy_npr",
+        f"--origin={server.origin}",
+        f"--concurrency={concurrency}",
+        f"--workdir={workdir}",
+    ]
+    before = server.counts()["requests"]
+    server_cpu = server.cpu()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        with TreeSampler(process.pid) as tree:
+            out, err = process.communicate()
+            wall = time.perf_counter() - started
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    if process.returncode != 0 or not out.strip():
+        raise RuntimeError(f"scrapy failed (exit {process.returncode}): {' '.join(command)}\n{err}")
+    found = json.loads(out.strip().splitlines()[-1])
+    return ScrapyRun(
+        wall=wall,
+        requests=found["requests"],
+        server_requests=server.counts()["requests"] - before,
+        items=found["items"],
+        errors=found["errors"],
+        peak_rss_mb=tree.peak_rss / MB,
+        cpu_s=tree.cpu_root + tree.cpu_descendants,
+        cpu_server_s=server.cpu() - server_cpu,
     )
 
 

@@ -1,5 +1,6 @@
 """The demo server in a process of its own, steered by lines on stdin (for `make bench`).
 
+With `--real-markup FOLDER` the pages are npr.org's real markup (tests/bench/realistic.py).
 Like `python -m planetrss.demo.server`, it prints `serving <origin>` first; then it
 answers one line per command read from stdin, so the benchmark can count requests on
 the server side and publish episodes without a restart:
@@ -20,9 +21,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from planetrss.demo.server import DemoServer
 from planetrss.demo.site import DemoSite
+from tests.bench.realistic import RealMarkupSite
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,9 +34,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--page-bytes", type=int, default=90_000)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument(
+        "--real-markup",
+        type=Path,
+        metavar="FOLDER",
+        help="render pages from the saved npr.org pages in FOLDER (tests/bench/realistic.py)",
+    )
     args = parser.parse_args(argv)
 
-    site = DemoSite(args.episodes, page_bytes=args.page_bytes)
+    site = (
+        RealMarkupSite.from_fixtures(args.real_markup, args.episodes)
+        if args.real_markup
+        else DemoSite(args.episodes, page_bytes=args.page_bytes)
+    )
     with DemoServer(site, "127.0.0.1", args.port, args.latency) as server:
         print(f"serving {server.origin}", flush=True)
         for line in sys.stdin:
