@@ -12,6 +12,7 @@ The only module that knows all five stages. `build()` is the library's main entr
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import logging
 import time
@@ -19,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from planetrss import __version__, feed, sites
 from planetrss.check import check_feed
@@ -32,7 +33,7 @@ from planetrss.errors import (
     NothingUsableError,
 )
 from planetrss.http import Fetcher, HttpSettings, make_client
-from planetrss.models import BuildReport, Episode, EpisodeRef, Skip
+from planetrss.models import BuildReport, Episode, EpisodeRef, LastBuild, Skip
 from planetrss.store import SCHEMA, FeedLock, Store, default_cache_dir
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger("planetrss")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,39 @@ def build(
     return asyncio.run(build_async(config, options, client=client, on_progress=on_progress))
 
 
+def read_last_build(config: FeedConfig, cache_dir: Path | None = None) -> LastBuild | None:
+    """What the last completed build of `config` recorded, or None (never built, or
+    built by a version that did not record it). Blocking: reads the cache."""
+    with Store(cache_dir or default_cache_dir(), config.name) as store:
+        state = store.state()
+    try:
+        return LastBuild(
+            when=datetime.fromisoformat(state["last_build"]),
+            episodes_in_feed=int(state["episodes_in_feed"]),
+            new=int(state.get("new", 0)),
+            failed=int(state.get("failed", 0)),
+            feed_sha256=state.get("feed_sha256"),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 async def build_async(
     config: FeedConfig,
     options: BuildOptions | None = None,
     *,
     client: httpx.AsyncClient | None = None,
+    parser: Parser | None = None,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> BuildReport:
+    """`build()` on a running event loop, which it never blocks: store reads and writes,
+    rendering, checking and the atomic write run in a thread of the build's own, parsing
+    in worker processes. A long-running caller (`planetrss serve`) passes the `client`
+    and the `parser` it keeps across builds; None makes (and closes) one for this build.
+
+    Cancelled while the feed is being written, it lets the write finish (the file is
+    replaced whole or not at all) and then raises CancelledError.
+    """
     options = options or BuildOptions()
     started = time.perf_counter()
     site = make_site(config)  # before any network use: a bad definition fails first
@@ -101,71 +129,97 @@ async def build_async(
             )
         log.warning("%s: another build of this feed is running; waiting for it", config.name)
         await asyncio.to_thread(lock.acquire, wait=True)
+    owned_parser = parser is None
+    parser = parser or Parser(options.parse_workers)
+    owned_client = client is None
+    client = client or make_client(options.http)
+    io = _StoreThread(config.name)
     try:
-        return await _build_locked(config, options, site, cache_dir, started, client, on_progress)
+        store = await io.run(Store, cache_dir, config.name)
+        try:
+            return await _build_locked(
+                config, options, site, store, io, started, client, parser, on_progress
+            )
+        finally:
+            await io.run(store.close)  # after any write still in progress
     finally:
+        io.shutdown()
+        if owned_parser:
+            await parser.aclose()
+        if owned_client:
+            await client.aclose()
         lock.release()
+
+
+class _StoreThread:
+    """The one thread a build does its blocking work in: every store read and write
+    (SQLite connections belong to the thread that opened them), rendering, checking
+    and writing the feed. Jobs run one at a time, in the order they were given."""
+
+    def __init__(self, feed: str) -> None:
+        self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=f"build-{feed}")
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=False)  # the last job (closing the store) was awaited
 
 
 async def _build_locked(
     config: FeedConfig,
     options: BuildOptions,
     site: sites.Site,
-    cache_dir: Path,
+    store: Store,
+    io: _StoreThread,
     started: float,
-    client: httpx.AsyncClient | None,
+    client: httpx.AsyncClient,
+    parser: Parser,
     on_progress: Callable[[Progress], None] | None,
 ) -> BuildReport:
     timings: dict[str, float] = {}
-    owned = client is None
-    client = client or make_client(options.http)
     fetcher = Fetcher(client, options.http)
-    parser = Parser(options.parse_workers)
     probing = options.probe_sizes or config.probe_sizes
-    with Store(cache_dir, config.name) as store:
-        state = store.state()
-        episodes: Sequence[Episode] | None = None
-        try:
-            if options.reparse:
-                mark = time.perf_counter()
-                await _reparse(site, store, parser)
-                timings["reparse"] = time.perf_counter() - mark
-            mark = time.perf_counter()
-            # A walk that was cut short (killed, or a listing page failed) left new
-            # episodes behind known ones: the next walk must not stop at the known ones.
-            full = options.full or state.get("walk_incomplete", False)
-            store.save_state({**state, "walk_incomplete": True})
-            result = await _crawl(site, store, parser, fetcher, full, probing, on_progress)
-            store.save_state({**state, "walk_incomplete": not result.walk_complete})
-            timings["crawl"] = time.perf_counter() - mark
-            keys = store.episode_keys()
-            _check_usable(config, result, options, episodes_cached=len(keys))
-            if probing and (result.new or state.get("unsized") != 0):
-                mark = time.perf_counter()  # what the crawl did not probe: older episodes
-                episodes = await _with_probed_sizes(config, store, fetcher, result)
-                timings["probe_sizes"] = time.perf_counter() - mark
-        finally:
-            await parser.aclose()
-            if owned:
-                await client.aclose()
-        timings["parse_median_ms"] = result.parse_median_ms
-        timings["loop_lag_p99_ms"] = result.loop_lag_p99_ms
-
+    state = await io.run(store.state)
+    episodes: Sequence[Episode] | None = None
+    if options.reparse:
         mark = time.perf_counter()
-        in_feed, size, written, state = _publish(
-            config, options, store, state, keys, probing, episodes
-        )
-        timings["render"] = time.perf_counter() - mark
-        store.save_state(
-            {
-                **state,
-                "last_build": datetime.now(UTC).isoformat(timespec="seconds"),
-                "episodes": len(keys),
-                "output": str(config.output),
-                "failed": len(result.failed),
-                "walk_incomplete": not result.walk_complete,
-            }
-        )
+        await _reparse(site, store, parser, io)
+        timings["reparse"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    # A walk that was cut short (killed, or a listing page failed) left new
+    # episodes behind known ones: the next walk must not stop at the known ones.
+    full = options.full or state.get("walk_incomplete", False)
+    await io.run(store.save_state, {**state, "walk_incomplete": True})
+    result = await _crawl(site, store, io, parser, fetcher, full, probing, on_progress)
+    await io.run(store.save_state, {**state, "walk_incomplete": not result.walk_complete})
+    timings["crawl"] = time.perf_counter() - mark
+    keys = await io.run(store.episode_keys)
+    _check_usable(config, result, options, episodes_cached=len(keys))
+    if probing and (result.new or state.get("unsized") != 0):
+        mark = time.perf_counter()  # what the crawl did not probe: older episodes
+        episodes = await _with_probed_sizes(config, store, io, fetcher, result)
+        timings["probe_sizes"] = time.perf_counter() - mark
+    timings["parse_median_ms"] = result.parse_median_ms
+    timings["loop_lag_p99_ms"] = result.loop_lag_p99_ms
+
+    mark = time.perf_counter()
+    in_feed, size, written, state = await io.run(
+        _publish, config, options, store, state, keys, probing, episodes
+    )
+    timings["render"] = time.perf_counter() - mark
+    await io.run(
+        store.save_state,
+        {
+            **state,
+            "last_build": datetime.now(UTC).isoformat(timespec="seconds"),
+            "episodes": len(keys),
+            "output": str(config.output),
+            "new": len(result.new),
+            "failed": len(result.failed),
+            "walk_incomplete": not result.walk_complete,
+        },
+    )
     return BuildReport(
         feed=config.name,
         output=str(config.output),
@@ -253,62 +307,71 @@ def _feed_is_current(config: FeedConfig, state: dict[str, Any], inputs: str) -> 
 async def _crawl(
     site: sites.Site,
     store: Store,
+    io: _StoreThread,
     parser: Parser,
     fetcher: Fetcher,
     full: bool,
     probing: bool,
     on_progress: Callable[[Progress], None] | None,
 ) -> CrawlResult:
-    stored = store.episode_keys()
-    pending = store.pending_refs()
+    def known() -> tuple[set[str], set[str], list[EpisodeRef], dict[str, int]]:
+        return (
+            store.episode_keys(),
+            store.skip_keys(),
+            store.pending_refs(),
+            store.sizes() if probing else {},
+        )
+
+    stored, skipped, pending, sizes = await io.run(known)
     crawl = Crawl(
         site=site,
         fetcher=fetcher,
         store=store,
         parser=parser,
         stored=stored,
-        known=stored | store.skip_keys() | {ref.key for ref in pending},
+        known=stored | skipped | {ref.key for ref in pending},
         pending=pending,
         full=full,
         probe_sizes=probing,
-        sizes=store.sizes() if probing else {},
+        sizes=sizes,
         on_progress=on_progress,
+        writer=io.executor,
     )
     return await crawl.run()
 
 
 async def _with_probed_sizes(
-    config: FeedConfig, store: Store, fetcher: Fetcher, result: CrawlResult
+    config: FeedConfig, store: Store, io: _StoreThread, fetcher: Fetcher, result: CrawlResult
 ) -> Sequence[Episode]:
     """All episodes, unknown enclosure lengths filled in from HEAD requests (each URL is
     probed once ever: found sizes are cached)."""
-    unknown = [
-        e.audio_url
-        for e in feed.select_episodes(config, store.episodes(probed_sizes=True))
-        if e.audio_size is None
-    ]
-    found, failures = await probe_sizes(fetcher, unknown)
+
+    def unknown() -> list[str]:
+        chosen = feed.select_episodes(config, store.episodes(probed_sizes=True))
+        return [e.audio_url for e in chosen if e.audio_size is None]
+
+    found, failures = await probe_sizes(fetcher, await io.run(unknown))
     for url, size in found.items():
-        store.save_size(url, size)
+        await io.run(store.save_size, url, size)
     result.failed.extend(failures)  # retried next run: failures are not remembered
-    return store.episodes(probed_sizes=True)
+    return await io.run(lambda: store.episodes(probed_sizes=True))
 
 
-async def _reparse(site: sites.Site, store: Store, parser: Parser) -> None:
+async def _reparse(site: sites.Site, store: Store, parser: Parser, io: _StoreThread) -> None:
     """Re-extract every stored episode from its cached raw page, without network."""
 
     async def one(ref: EpisodeRef) -> None:
-        text = store.load_page(ref.url)
+        text = await io.run(store.load_page, ref.url)
         if text is None:
             return  # no raw page: the stored record stays as it is
         found, _ = await parser.episode(site, ref, ref.url, text)
         if isinstance(found, Skip):
-            store.save_skip(found)
+            await io.run(store.save_skip, found)
         else:
-            store.save_episode(found, ref)
+            await io.run(store.save_episode, found, ref)
 
     async with asyncio.TaskGroup() as group:
-        for ref in store.refs():
+        for ref in await io.run(store.refs):
             group.create_task(one(ref))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 import pickle
 import statistics
@@ -143,6 +144,11 @@ class Parser:
     pages are parsed in a thread: a rebuild that finds nothing new never pays for
     starting a process, and a cold crawl starts fetching episodes without waiting.
     `workers=0` parses everything in a thread (tests, tiny builds).
+
+    One Parser may serve many builds, one after another or at once (`planetrss serve`
+    keeps one for the life of the process): a worker that dies or is interrupted
+    mid-reply is retired and a new one takes its place when next needed. Whoever
+    created the Parser closes it with `aclose()`.
     """
 
     def __init__(self, workers: int | None = None) -> None:
@@ -150,10 +156,12 @@ class Parser:
         self.workers = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
         self._starting: asyncio.Task[list[_Worker]] | None = None
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._live: set[_Worker] = set()  # started and not retired, idle or busy
 
     async def _start_workers(self) -> list[_Worker]:
         workers = await asyncio.gather(*(_Worker.start() for _ in range(self.workers)))
         for worker in workers:
+            self._live.add(worker)
             self._idle.put_nowait(worker)
         return workers
 
@@ -165,19 +173,32 @@ class Parser:
     def _ready(self) -> bool:
         return self._starting is not None and self._starting.done()
 
+    async def _take(self) -> _Worker:
+        """An idle worker; a fresh one when a retired or dead worker left a place free."""
+        while True:
+            if self._idle.empty() and len(self._live) < self.workers:
+                worker = await _Worker.start()
+                self._live.add(worker)
+                return worker
+            worker = await self._idle.get()
+            if worker.process.returncode is None:
+                return worker
+            self._live.discard(worker)  # it died while idle (killed, out of memory)
+
     async def _run(self, fn: Callable[..., T], *args: object) -> tuple[T, float]:
         if self.workers <= 0:
             return await asyncio.to_thread(parse_worker.timed, fn, *args)
         self.start()
         assert self._starting is not None
         await asyncio.shield(self._starting)
-        worker = await self._idle.get()
+        worker = await self._take()
         try:
             result = await worker.call(fn, *args)
         except (Exception, asyncio.CancelledError) as exc:
             if isinstance(exc, ValueError):  # the site's "this page does not match"
                 self._idle.put_nowait(worker)
             else:  # a worker interrupted mid-reply is out of step: retire it
+                self._live.discard(worker)
                 worker.kill()
             raise
         self._idle.put_nowait(worker)
@@ -200,11 +221,11 @@ class Parser:
         if self._starting is None:
             return
         starting, self._starting = self._starting, None
-        try:
-            workers = await starting
-        except Exception:
-            return  # they never started; whoever needed them has seen why
-        await asyncio.gather(*(worker.close() for worker in workers))
+        with contextlib.suppress(Exception):  # they never started: whoever needed them saw why
+            await starting
+        live, self._live = self._live, set()
+        self._idle = asyncio.Queue()
+        await asyncio.gather(*(worker.close() for worker in live))
 
 
 async def _watch_loop_lag(samples: list[float], interval: float = 0.01) -> None:
@@ -252,6 +273,9 @@ class Crawl:
     probe_sizes: bool = False
     sizes: dict[str, int] = field(default_factory=dict)
     on_progress: Callable[[Progress], None] | None = None
+    # The one thread that writes the store (a build hands in the thread it uses for all
+    # its store work); None: the crawl starts its own and stops it when done.
+    writer: concurrent.futures.Executor | None = None
 
     def __post_init__(self) -> None:
         self.result = CrawlResult()
@@ -259,7 +283,10 @@ class Crawl:
         self._queued: set[str] = set()
         # One thread writes the store: compressing and SQLite release the GIL, so the
         # loop keeps running; one thread means one SQLite connection and no contention.
-        self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="store")
+        self._owns_writer = self.writer is None
+        self._writer = self.writer or concurrent.futures.ThreadPoolExecutor(
+            1, thread_name_prefix="store"
+        )
         # Pages fetched but not yet parsed and stored wait in memory; bound them, so a
         # slow parser (or one still starting) holds back the fetching, not the RAM.
         self._pages_in_hand = asyncio.Semaphore(4 * self.fetcher.settings.concurrency)
@@ -279,7 +306,8 @@ class Crawl:
             # An expected failure (a damaged cache) is one clear error, not a group.
             raise errors.exceptions[0] from None
         finally:
-            self._writer.shutdown(wait=True)
+            if self._owns_writer:  # every write was awaited: at most one is still running
+                self._writer.shutdown(wait=True)
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
         return self.result
@@ -335,7 +363,7 @@ class Crawl:
             self.result.unrecognised.append(Failure(url, problem))
             return None
         for skip in listing.skips:
-            self._record_skip(skip)
+            self._record_skip(group, skip)
         for ref in listing.refs:
             self._queue_episode(group, ref)
         self._report()
@@ -350,16 +378,16 @@ class Crawl:
         self._queued.add(ref.key)
         if ref.audio is not None and not ref.audio.available:
             # Not playable yet: no need for its page; it is looked at again next run.
-            self._record_skip(Skip(ref.key, ref.url, "audio not available yet"))
+            self._record_skip(group, Skip(ref.key, ref.url, "audio not available yet"))
             return
         self.progress.episodes_queued += 1
         group.create_task(self._episode(ref, retry))
 
-    def _record_skip(self, skip: Skip) -> None:
+    def _record_skip(self, group: asyncio.TaskGroup, skip: Skip) -> None:
         if skip.key in self.stored:
             return
         self.result.skipped.append(skip)
-        self.store.save_skip(skip)
+        group.create_task(self._write(self.store.save_skip, skip))
 
     async def _episode(self, ref: EpisodeRef, retry: bool) -> None:
         if not retry:
@@ -371,12 +399,12 @@ class Crawl:
         try:
             text = await self.fetcher.get_text(ref.url)
         except FetchError as exc:
-            self._fail(ref, exc.reason, retry)
+            await self._fail(ref, exc.reason, retry)
             return
         try:
             found, seconds = await self.parser.episode(self.site, ref, ref.url, text)
         except ValueError as exc:  # the site's way of saying "this page does not match"
-            self._fail(ref, f"could not extract: {exc}", retry)
+            await self._fail(ref, f"could not extract: {exc}", retry)
             return
         self.result.parse_seconds.append(seconds)
         await self._write(self._save, ref, text, found)
@@ -405,11 +433,11 @@ class Crawl:
         else:
             self.store.save_episode(found, ref)
 
-    def _fail(self, ref: EpisodeRef, reason: str, retry: bool) -> None:
+    async def _fail(self, ref: EpisodeRef, reason: str, retry: bool) -> None:
         self.result.failed.append(Failure(ref.url, reason))
         if not retry:
             self.result.episode_failures += 1
-        self.store.save_pending(ref)
+        await self._write(self.store.save_pending, ref)
         self.progress.episodes_done += 1
         self._report()
 

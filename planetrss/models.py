@@ -120,3 +120,15 @@ class BuildReport:
     written: bool = False  # False when the file already had these exact bytes
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LastBuild:
+    """What the last completed build of a feed left behind (read back from its cache):
+    what `planetrss serve` shows for a feed before it has built it itself."""
+
+    when: datetime  # when the build finished, UTC
+    episodes_in_feed: int
+    new: int  # episodes that build added
+    failed: int  # pages that failed in it (retried by the next one)
+    feed_sha256: str | None  # of the file it wrote (or found current)
