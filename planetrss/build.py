@@ -31,6 +31,7 @@ from planetrss.errors import (
     FeedRefusedError,
     LockedError,
     NothingUsableError,
+    plural,
 )
 from planetrss.http import Fetcher, HttpSettings, make_client
 from planetrss.models import BuildReport, Episode, EpisodeRef, LastBuild, Skip
@@ -220,13 +221,16 @@ async def _build_locked(
             "walk_incomplete": not result.walk_complete,
         },
     )
+    # Every item the site lists that is left out on purpose, whether this build or an
+    # earlier one met it: the same count on a cold build and a warm one.
+    skipped = tuple(await io.run(store.skips))
     return BuildReport(
         feed=config.name,
         output=str(config.output),
         episodes_in_feed=in_feed,
         new=len(result.new),
         cached=len(keys) - len(result.new),
-        skipped=tuple(result.skipped),
+        skipped=skipped,
         failed=tuple(result.failed),
         requests=fetcher.requests,
         listing_pages=result.listing_pages,
@@ -401,7 +405,7 @@ def _check_usable(
         first = result.failed[0]
         raise NothingUsableError(
             f"{config.name}: nothing usable: {first.url}: {first.reason} "
-            f"({len(result.failed)} page(s) failed); {kept}"
+            f"({plural(len(result.failed), 'page')} failed); {kept}"
         )
     raise NothingUsableError(
         f"{config.name}: no episodes found at {config.origin} "
@@ -415,7 +419,7 @@ def _check_feed(config: FeedConfig, data: bytes | Path) -> None:
     if errors:
         first = errors[0]
         raise FeedRefusedError(
-            f"{config.name}: the new feed fails {len(errors)} check(s), first: {first.where}: "
+            f"{config.name}: the new feed fails {plural(len(errors), 'check')}, first: {first.where}: "
             f"{first.message} [{first.rule}]; {config.output} left as it was"
         )
 
@@ -426,7 +430,7 @@ def _check_nothing_dropped(config: FeedConfig, keys: set[str]) -> None:
     if dropped:
         shown = ", ".join(dropped[:3]) + (", ..." if len(dropped) > 3 else "")
         raise FeedRefusedError(
-            f"{config.name}: the new feed would drop {len(dropped)} episode(s) that "
+            f"{config.name}: the new feed would drop {plural(len(dropped), 'episode')} that "
             f"{config.output} has (guids {shown}); {config.output} left as it was "
             "(--force writes it anyway)"
         )

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
+from planetrss.errors import plural
 from planetrss.standards import APPLE_CATEGORIES, podcast_guid
 
 __all__ = [
@@ -466,7 +467,7 @@ class _Scan:
             index, where, date, previous = self.first_unsorted
             what = (
                 f"published {date:%Y-%m-%d}, after an item listed before it ({previous:%Y-%m-%d}); "
-                f"{self.unsorted} item(s) out of order"
+                f"{plural(self.unsorted, 'item')} out of order"
             )
             items.insert(index, _finding("channel-items-unsorted", where, what))
         return found + self.channel_findings + items

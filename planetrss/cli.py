@@ -9,35 +9,134 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer._click.exceptions import ClickException, UsageError
+from typer.core import TyperCommand, TyperGroup
 
 from planetrss import __version__
-from planetrss.config import FeedConfig, find_feed, list_feeds, load_feed
-from planetrss.errors import ConfigError, NothingUsableError, PlanetrssError
+from planetrss.config import FeedConfig, feed_dirs, find_feed, is_builtin, list_feeds, load_feed
+from planetrss.errors import ConfigError, NothingUsableError, PlanetrssError, plural
 
 if TYPE_CHECKING:
+    from typer._click import Context, HelpFormatter
+
     from planetrss.build import BuildOptions
     from planetrss.crawl import Progress
     from planetrss.models import BuildReport
 
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Planetrss(TyperGroup):
+    """Every error the planetrss way: one `planetrss: error:` line and a documented status.
+
+    Click's own usage errors (a missing argument, an unknown option) would print a
+    four-line block; Ctrl-C would exit 130 without a word.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except UsageError as error:
+            command = error.ctx.command_path if error.ctx is not None else "planetrss"
+            typer.echo(
+                f"planetrss: error: {_sentence(error.format_message())} (see {command} --help)",
+                err=True,
+            )
+            status = error.exit_code
+        except ClickException as error:
+            typer.echo(f"planetrss: error: {_sentence(error.format_message())}", err=True)
+            status = error.exit_code
+        if standalone_mode:
+            sys.exit(status or 0)
+        return status
+
+    def invoke(self, ctx: Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # asyncio.run has cancelled the build by now: its finally blocks ran, the
+            # temporary feed file is gone, the workers have exited.
+            typer.echo("planetrss: interrupted", err=True)
+            raise typer.Exit(130) from None
+
+
+def _sentence(message: str) -> str:
+    """Click's "Missing argument 'FEED'." in our style: lower case, no full stop."""
+    message = message.rstrip(".")
+    return message[:1].lower() + message[1:] if message[1:2].islower() else message
+
+
+class _Command(TyperCommand):
+    """Help in plain words: `FEED...`, not `{FEED}` or `feeds... <list[str]>`."""
+
+    def collect_usage_pieces(self, ctx: Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                name = _argument_name(param)
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
+
+    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                arguments.append((_argument_name(param), getattr(param, "help", "") or ""))
+            elif (record := param.get_help_record(ctx)) is not None:
+                options.append(record)
+        for title, records in (("Arguments", arguments), ("Options", options)):
+            if records:
+                with formatter.section(title):
+                    formatter.write_dl(records)
+
+
+def _argument_name(param: Any) -> str:
+    name = str(param.metavar or param.name).upper()
+    return name + "..." if param.nargs != 1 else name
+
+
 app = typer.Typer(
+    cls=_Planetrss,
     help="Turn a podcast's web archive into a full podcast feed.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help text: wrapped by paragraph, no markup surprises
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+def _command(name: str) -> Callable[[F], F]:
+    """`@app.command(name)` with planetrss's plain help."""
+    return app.command(name, cls=_Command)
+
+
+def _complete_feed(incomplete: str) -> list[str]:
+    """Shell completion for FEED: the names of the definitions found."""
+    return [p.stem for p in list_feeds(builtin=True) if p.stem.startswith(incomplete)]
+
+
 FeedsDir = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--feeds-dir",
         envvar="PLANETRSS_FEEDS_DIR",
-        help="Folder of feed definitions (*.toml).",
-        show_default=True,
+        metavar="DIR",
+        help="Folder of feed definitions (*.toml) "
+        "(default: ./feeds, then ~/.config/planetrss/feeds).",
+        show_default=False,
     ),
 ]
 CacheDir = Annotated[
@@ -45,6 +144,7 @@ CacheDir = Annotated[
     typer.Option(
         "--cache-dir",
         envvar="PLANETRSS_CACHE_DIR",
+        metavar="DIR",
         help="Cache folder (default: ~/.cache/planetrss).",
         show_default=False,
     ),
@@ -68,9 +168,9 @@ def summary_line(report: BuildReport) -> str:
     """One line per feed: what cron mails and what a person reads."""
     state = "written" if report.written else "unchanged"
     return (
-        f"{report.feed}: {report.episodes_in_feed} episodes in feed "
+        f"{report.feed}: {plural(report.episodes_in_feed, 'episode')} in feed "
         f"({report.new} new, {report.cached} cached, {len(report.skipped)} skipped, "
-        f"{len(report.failed)} failed); {report.requests} requests; "
+        f"{len(report.failed)} failed); {plural(report.requests, 'request')}; "
         f"{report.output} {state} ({_human_size(report.bytes_written)}) "
         f"in {report.seconds:.1f} s"
     )
@@ -108,7 +208,7 @@ class _ProgressPrinter:
     def __call__(self, progress: Progress) -> None:
         if self.quiet:
             return
-        text = f"{progress.listing_pages} listing pages, episode pages"
+        text = f"{plural(progress.listing_pages, 'listing page')}, episode pages"
         if self._bar is not None:
             self._bar.update(
                 self._task,
@@ -131,7 +231,8 @@ def _print_report(report: BuildReport, *, quiet: bool, verbose: bool) -> None:
         typer.echo(f"{report.feed}: failed: {failure.url}: {failure.reason}", err=True)
     if len(report.failed) > 5 and not verbose:
         typer.echo(
-            f"{report.feed}: ... {len(report.failed) - 5} more failures (-v lists all)", err=True
+            f"{report.feed}: ... {plural(len(report.failed) - 5, 'more failure')} (-v lists all)",
+            err=True,
         )
     if verbose:
         for skip in report.skipped:
@@ -152,14 +253,20 @@ def run_build(config: FeedConfig, options: BuildOptions, *, quiet: bool, verbose
     return 1 if report.failed else 0
 
 
-@app.command("build")
+@_command("build")
 def build_command(
     feeds: Annotated[
         list[str] | None,
-        typer.Argument(help="Feed names in the feeds folder, or paths to .toml files."),
+        typer.Argument(
+            metavar="FEED",
+            help="Feed names in the feeds folder, or paths to .toml files.",
+            autocompletion=_complete_feed,
+            show_default=False,
+        ),
     ] = None,
     all_feeds: Annotated[
-        bool, typer.Option("--all", help="Build every feed in the feeds folder.")
+        bool,
+        typer.Option("--all", help="Build every feed definition found (not the built-in demo)."),
     ] = False,
     full: Annotated[
         bool,
@@ -172,12 +279,15 @@ def build_command(
         ),
     ] = False,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the feed here (one feed only).")
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the feed here (one feed only)."),
     ] = None,
     cache_dir: CacheDir = None,
     concurrency: Annotated[
         int,
-        typer.Option("--concurrency", "-c", min=1, max=256, help="Requests in flight per host."),
+        typer.Option(
+            "--concurrency", "-c", metavar="N", min=1, max=256, help="Requests in flight per host."
+        ),
     ] = 16,
     probe_sizes: Annotated[
         bool,
@@ -196,7 +306,7 @@ def build_command(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="List every failure and skip, and timings.")
     ] = False,
-    feeds_dir: FeedsDir = Path("feeds"),
+    feeds_dir: FeedsDir = None,
 ) -> None:
     """Crawl a show's archive and write its full feed.
 
@@ -210,13 +320,17 @@ def build_command(
     from planetrss.http import HttpSettings
 
     try:
-        paths = (
-            list_feeds(feeds_dir) if all_feeds else [find_feed(f, feeds_dir) for f in feeds or []]
-        )
-        if not paths:
-            raise typer.BadParameter("name at least one feed, or --all")
+        if all_feeds:
+            paths = list_feeds(feeds_dir)
+            if not paths:
+                looked = ", ".join(f"{d}/" for d in feed_dirs(feeds_dir)[:-1])
+                raise UsageError(f"--all: no feed definitions found (looked in {looked})")
+        elif feeds:
+            paths = [find_feed(f, feeds_dir) for f in feeds]
+        else:
+            raise UsageError("name at least one feed, or --all")
         if output is not None and len(paths) > 1:
-            raise typer.BadParameter("--output needs exactly one feed")
+            raise UsageError("--output needs exactly one feed")
         configs = [load_feed(p) for p in paths]  # all validated before any network use
     except PlanetrssError as error:
         raise _fail(error) from None
@@ -234,6 +348,8 @@ def build_command(
         if output is not None:
             config = config.with_output(output)
         try:
+            if is_builtin(config.path):
+                _check_demo_site_is_up(config)
             status = max(status, run_build(config, options, quiet=quiet, verbose=verbose))
         except PlanetrssError as error:
             typer.echo(f"planetrss: error: {error}", err=True)
@@ -241,18 +357,33 @@ def build_command(
     raise typer.Exit(status)
 
 
-@app.command("feeds")
-def feeds_command(cache_dir: CacheDir = None, feeds_dir: FeedsDir = Path("feeds")) -> None:
+def _check_demo_site_is_up(config: FeedConfig) -> None:
+    """A built-in (demo) definition's site runs only while `planetrss demo` serves it:
+    say so at once, rather than after a round of retries and a list of connection errors."""
+    import socket
+    from urllib.parse import urlsplit
+
+    origin = urlsplit(config.origin)
+    try:
+        socket.create_connection((origin.hostname or "127.0.0.1", origin.port or 80), 2).close()
+    except OSError:
+        raise NothingUsableError(
+            f"{config.name}: the demo site is not running at {config.origin}: "
+            f"`planetrss demo` serves it and builds this feed; {config.output} left as it was"
+        ) from None
+
+
+@_command("feeds")
+def feeds_command(cache_dir: CacheDir = None, feeds_dir: FeedsDir = None) -> None:
     """List the feed definitions with what the cache holds for each.
 
     Example: planetrss feeds
     """
-    from planetrss.store import Store, default_cache_dir
+    from planetrss.store import default_cache_dir, peek
 
-    paths = list_feeds(feeds_dir)
-    if not paths:
-        typer.echo(f"no feed definitions in {feeds_dir}")
-        return
+    paths = list_feeds(feeds_dir, builtin=True)
+    cache = cache_dir or default_cache_dir()
+    status = 0
     for path in paths:
         try:
             config = load_feed(path)
@@ -260,24 +391,37 @@ def feeds_command(cache_dir: CacheDir = None, feeds_dir: FeedsDir = Path("feeds"
             typer.echo(f"{path.stem}: invalid: {error}")
             continue
         try:
-            with Store(cache_dir or default_cache_dir(), config.name) as store:
-                state = store.state()
-                cached = len(store.episode_keys())
-        except PlanetrssError as error:
-            raise _fail(error) from None
-        last = state.get("last_build", "never")
+            summary = peek(cache, config.name)  # reads only: creates no cache
+        except PlanetrssError as error:  # one damaged cache must not hide the others
+            typer.echo(f"planetrss: error: {error}", err=True)
+            status = max(status, error.exit_code)
+            continue
+        cached = summary.episodes if summary else 0
+        last = summary.state.get("last_build", "never") if summary else "never"
+        where = "built in" if is_builtin(path) else str(path)
         typer.echo(
             f"{config.name}: {config.channel.title!r} ({config.site} at {config.origin}); "
-            f"{cached} episodes cached; last build {last}; output {config.output}"
+            f"{plural(cached, 'episode')} cached; last build {last}; output {config.output} "
+            f"[{where}]"
         )
+    user = [p for p in paths if not is_builtin(p)]
+    if not user:
+        looked = ", ".join(f"{d}/" for d in feed_dirs(feeds_dir)[:-1])
+        typer.echo(f"(no feed definitions of yours: looked in {looked})", err=True)
+    raise typer.Exit(status)
 
 
-@app.command("episodes")
+@_command("episodes")
 def episodes_command(
-    feed_name: Annotated[str, typer.Argument(metavar="FEED", help="A feed name or .toml path.")],
+    feed_name: Annotated[
+        str,
+        typer.Argument(
+            metavar="FEED", help="A feed name or .toml path.", autocompletion=_complete_feed
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one array).")] = False,
     cache_dir: CacheDir = None,
-    feeds_dir: FeedsDir = Path("feeds"),
+    feeds_dir: FeedsDir = None,
 ) -> None:
     """Print what the cache holds for a feed, newest first (a debugging view).
 
@@ -303,30 +447,52 @@ def episodes_command(
         )
 
 
-@app.command("demo")
+@_command("demo")
 def demo_command(
-    episodes: Annotated[int, typer.Option(min=1, help="Episodes on the demo site.")] = 300,
+    episodes: Annotated[
+        int, typer.Option(metavar="N", min=1, help="Episodes on the demo site.")
+    ] = 300,
     latency: Annotated[
-        float, typer.Option(min=0, help="Seconds the server waits per request.")
+        float,
+        typer.Option(metavar="SECONDS", min=0, help="Seconds the server waits per request."),
     ] = 0.02,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Where to write the feed.")
+    port: Annotated[
+        int | None,
+        typer.Option(
+            metavar="PORT",
+            min=0,
+            max=65535,
+            help="Serve the demo site on this port instead of its definition's "
+            "(0: any free one; the cache is then a temporary one).",
+            show_default=False,
+        ),
     ] = None,
-    feeds_dir: FeedsDir = Path("feeds"),
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Where to write the feed."),
+    ] = None,
+    cache_dir: CacheDir = None,
+    feeds_dir: FeedsDir = None,
 ) -> None:
-    """Build feeds/demo.xml from the embedded demo site, served on 127.0.0.1.
+    """Build the demo feed from the embedded demo site, served on 127.0.0.1.
 
-    Starts the demo site on an ephemeral loopback port, runs the real pipeline against
-    it (HTTP, parsing, a fresh disk cache, rendering) and stops the server. No network
-    beyond loopback is used.
+    Serves the demo site at its definition's origin (http://127.0.0.1:8765), runs the
+    real pipeline against it (HTTP, parsing, the disk cache, rendering, an atomic
+    write) and stops the server. No network beyond loopback is used. Every run starts
+    from an empty cache, so it shows the whole pipeline; the cache is left behind for
+    `planetrss feeds` and `planetrss episodes demo`. The feed goes to
+    ~/.local/share/planetrss/demo.xml unless --output says otherwise.
 
     Example: planetrss demo --episodes 300
     """
     import tempfile
+    from contextlib import ExitStack
+    from urllib.parse import urlsplit
 
     from planetrss.build import BuildOptions
     from planetrss.demo.server import DemoServer
     from planetrss.demo.site import DemoSite
+    from planetrss.store import default_cache_dir, remove_cache
 
     try:
         config = load_feed(find_feed("demo", feeds_dir))
@@ -334,25 +500,45 @@ def demo_command(
         raise _fail(error) from None
     if output is not None:
         config = config.with_output(output)
-    with DemoServer(DemoSite(episodes=episodes), latency=latency) as server:
+    home = urlsplit(config.origin).port or 80
+    with ExitStack() as stack:
+        try:
+            server = stack.enter_context(
+                DemoServer(
+                    DemoSite(episodes=episodes),
+                    port=home if port is None else port,
+                    latency=latency,
+                )
+            )
+        except OSError as error:
+            raise _fail(
+                PlanetrssError(
+                    f"demo: cannot serve the demo site on 127.0.0.1:{port or home}: "
+                    f"{error.strerror or error}; --port 0 picks any free port"
+                )
+            ) from None
         typer.echo(
             f"demo site: {server.origin} ({episodes} episodes, {latency * 1000:.0f} ms latency)"
         )
-        # A fresh cache each time: the demo shows the whole pipeline, and the server's
-        # port (part of every URL) changes from run to run.
-        with tempfile.TemporaryDirectory(prefix="planetrss-demo-") as cache:
-            options = BuildOptions(cache_dir=Path(cache))
-            try:
-                status = run_build(
-                    config.with_origin(server.origin), options, quiet=False, verbose=False
-                )
-            except PlanetrssError as error:
-                raise _fail(error) from None
+        if server.port == home:  # the definition's own URLs: keep the cache for later
+            cache = cache_dir or default_cache_dir()
+        else:  # other URLs than the definition's: a cache of its own, thrown away after
+            cache = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="planetrss-")))
+        # Start from nothing: the demo shows the whole pipeline, and --episodes changes
+        # the site (so the new feed may drop episodes the last one had: forced).
+        options = BuildOptions(cache_dir=cache, force=True)
+        try:
+            remove_cache(cache, config.name)
+            status = run_build(
+                config.with_origin(server.origin), options, quiet=False, verbose=False
+            )
+        except PlanetrssError as error:
+            raise _fail(error) from None
     typer.echo(f"subscribe a player to: {config.output.resolve().as_uri()}")
     raise typer.Exit(status)
 
 
-@app.command("check")
+@_command("check")
 def check_command(
     target: Annotated[
         str, typer.Argument(metavar="FILE|URL", help="A feed file, or an http(s) URL.")
@@ -379,7 +565,8 @@ def check_command(
     else:
         for finding in findings:
             typer.echo(f"{finding.level}: {finding.where}: {finding.message} [{finding.rule}]")
-        typer.echo(f"{target}: {errors} errors, {len(findings) - errors} warnings")
+        warnings = len(findings) - errors
+        typer.echo(f"{target}: {plural(errors, 'error')}, {plural(warnings, 'warning')}")
     raise typer.Exit(1 if errors else 0)
 
 
@@ -413,7 +600,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version."
+        ),
     ] = False,
 ) -> None:
     """Turn a podcast's web archive into a full podcast feed."""
@@ -423,4 +613,4 @@ def main() -> None:
     import logging
 
     logging.basicConfig(format="planetrss: %(message)s", level=logging.WARNING)
-    app()
+    app(prog_name="planetrss")

@@ -23,6 +23,8 @@ is never silently ignored.
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -118,6 +120,7 @@ class _Table:
         self.where = where
         self.prefix = prefix
         self.data = dict(data)
+        self.known: list[str] = []  # every key asked for: what a misspelt key may have meant
 
     def key(self, name: str) -> str:
         return f"{self.prefix}{name}"
@@ -134,9 +137,12 @@ class _Table:
         default: Any = None,
         check: Callable[[Any], str | None] | None = None,
     ) -> Any:
+        self.known.append(name)
         if name not in self.data:
             if required:
-                raise self.fail(name, "missing; this key is required")
+                close = difflib.get_close_matches(name, [str(k) for k in self.data], n=1)
+                hint = f" (is {close[0]} a misspelling of it?)" if close else ""
+                raise self.fail(name, f"missing; this key is required{hint}")
             return default
         value = self.data.pop(name)
         kinds = kind if isinstance(kind, tuple) else (kind,)
@@ -160,7 +166,9 @@ class _Table:
         """Refuse what was not taken: a misspelt key must not be silently ignored."""
         if self.data:
             name = sorted(self.data)[0]
-            raise self.fail(name, "unknown key (misspelt?)")
+            close = difflib.get_close_matches(name, self.known, n=1)
+            hint = f"; did you mean {close[0]}?" if close else " (misspelt?)"
+            raise self.fail(name, f"unknown key{hint}")
 
 
 def _category(value: str | list[Any]) -> str | None:
@@ -268,7 +276,8 @@ def load_feed(path: Path) -> FeedConfig:
         origin=origin.rstrip("/"),
         params=MappingProxyType(dict(params)),
         channel=channel,
-        output=(path.parent / output),
+        # A built-in definition's relative output goes to the user's data folder.
+        output=(user_data_dir() if is_builtin(path) else path.parent) / output,
         public_url=public_url,
         max_items=max_items,
         include=tuple(include),
@@ -277,18 +286,77 @@ def load_feed(path: Path) -> FeedConfig:
     )
 
 
-def find_feed(name_or_path: str, feeds_dir: Path) -> Path:
-    """Resolve a CLI argument: a path to a .toml file, or a feed name in `feeds_dir`."""
+# --- where definitions are found ------------------------------------------------------
+
+FEEDS_DIR_ENV = "PLANETRSS_FEEDS_DIR"
+# Definitions shipped inside the package (the demo's): found last, by name, from anywhere.
+BUILTIN_FEEDS = Path(__file__).resolve().parent / "demo" / "feeds"
+
+
+def user_config_dir() -> Path:
+    """`$XDG_CONFIG_HOME/planetrss` (~/.config/planetrss on Linux)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "planetrss"
+
+
+def user_data_dir() -> Path:
+    """`$XDG_DATA_HOME/planetrss` (~/.local/share/planetrss): where the feeds of built-in
+    definitions are written, since the package's own folder is no place for them."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "planetrss"
+
+
+def feed_dirs(feeds_dir: Path | None = None) -> list[Path]:
+    """The folders searched for feed definitions, in order (the first match wins).
+
+    `feeds_dir` (the CLI's --feeds-dir), else $PLANETRSS_FEEDS_DIR, replaces the usual
+    two: ./feeds, then the user's ~/.config/planetrss/feeds. The built-in definitions
+    come last either way.
+    """
+    if feeds_dir is None and (env := os.environ.get(FEEDS_DIR_ENV)):
+        feeds_dir = Path(env)
+    user = [feeds_dir] if feeds_dir is not None else [Path("feeds"), user_config_dir() / "feeds"]
+    return [*user, BUILTIN_FEEDS]
+
+
+def feeds_home(feeds_dir: Path | None = None) -> Path:
+    """Where a new definition goes: the first folder searched that exists (else ./feeds)."""
+    user = feed_dirs(feeds_dir)[:-1]
+    return next((d for d in user if d.is_dir()), user[0])
+
+
+def is_builtin(path: Path) -> bool:
+    return path.resolve().parent == BUILTIN_FEEDS
+
+
+def find_feed(name_or_path: str, feeds_dir: Path | None = None) -> Path:
+    """Resolve a CLI argument: a path to a .toml file, or a feed name searched for in
+    `feed_dirs(feeds_dir)`. Not found: a ConfigError saying where it looked."""
     candidate = Path(name_or_path)
     if candidate.suffix == FEED_SUFFIX:
         return candidate
-    path = feeds_dir / f"{name_or_path}{FEED_SUFFIX}"
-    if not path.exists():
-        known = ", ".join(p.stem for p in list_feeds(feeds_dir)) or "none"
-        raise ConfigError(str(path), None, f"no feed named {name_or_path!r} (known: {known})")
-    return path
+    searched = feed_dirs(feeds_dir)
+    for folder in searched:
+        path = folder / f"{name_or_path}{FEED_SUFFIX}"
+        if path.is_file():
+            return path
+    known = ", ".join(p.stem for p in list_feeds(feeds_dir, builtin=True)) or "none"
+    looked = ", ".join(f"{d}/" for d in searched[:-1])
+    raise ConfigError(
+        name_or_path,
+        None,
+        f"no feed definition of that name; looked for {name_or_path}{FEED_SUFFIX} in "
+        f"{looked} and the built-in ones (known: {known})",
+    )
 
 
-def list_feeds(feeds_dir: Path) -> list[Path]:
-    """The feed definitions in `feeds_dir`, sorted by name."""
-    return sorted(feeds_dir.glob(f"*{FEED_SUFFIX}"))
+def list_feeds(feeds_dir: Path | None = None, *, builtin: bool = False) -> list[Path]:
+    """The definitions found in `feed_dirs(feeds_dir)`, one per name (the first found),
+    sorted by name. The built-in ones only with `builtin` (`build --all` leaves them out:
+    they need the demo site running)."""
+    folders = feed_dirs(feeds_dir)
+    found: dict[str, Path] = {}
+    for folder in folders if builtin else folders[:-1]:
+        for path in sorted(folder.glob(f"*{FEED_SUFFIX}")):
+            found.setdefault(path.stem, path)
+    return [found[name] for name in sorted(found)]

@@ -50,3 +50,9 @@ class NothingUsableError(PlanetrssError):
 
 class FeedRefusedError(PlanetrssError):
     """The feed about to be written fails its checks; the previous file is left alone."""
+
+
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """`plural(1, "error") == "1 error"`, `plural(2, "error") == "2 errors"`."""
+    word = noun if count == 1 else (plural_noun or noun + "s")
+    return f"{count} {word}"

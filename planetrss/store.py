@@ -17,14 +17,16 @@ re-extracted from the raw pages, without network).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import json
 import os
+import shutil
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, overload
@@ -162,6 +164,16 @@ class Store:
             self._episodes.delete(_PENDING + skip.key)
 
     @_guarded
+    def skips(self) -> list[Skip]:
+        """Every item the site lists that is deliberately left out, and why."""
+        found = []
+        for key in sorted(self._keys(_SKIP)):
+            text = self._episodes.get(_SKIP + key)
+            if isinstance(text, str):
+                found.append(Skip(**json.loads(text)))
+        return found
+
+    @_guarded
     def save_pending(self, ref: EpisodeRef) -> None:
         """Remember an episode whose page failed, so the next run retries it directly."""
         self._episodes.set(_PENDING + ref.key, json.dumps(ref_to_dict(ref), sort_keys=True))
@@ -273,6 +285,59 @@ class Store:
     @_guarded
     def save_state(self, state: dict[str, Any]) -> None:
         self._episodes.set(_STATE, json.dumps(state, sort_keys=True))
+
+
+def remove_cache(directory: Path, feed: str) -> None:
+    """Empty a feed's cache (the demo starts from nothing), waiting for a running build."""
+    lock = FeedLock(directory, feed)
+    lock.acquire(wait=True)
+    try:
+        for part in ("episodes", "pages"):
+            shutil.rmtree(directory / feed / part, ignore_errors=True)
+    finally:
+        lock.release()
+
+
+@dataclass(frozen=True)
+class CacheSummary:
+    """What a feed's cache holds, as `planetrss feeds` shows it."""
+
+    episodes: int
+    state: dict[str, Any]
+
+
+def peek(directory: Path, feed: str) -> CacheSummary | None:
+    """A feed's cache, read without creating or changing anything; None when there is none.
+
+    diskcache writes its settings on every open, so it cannot read a cache in a folder
+    the user may not write to: this reads its SQLite file directly. With no write-ahead
+    log beside it (no build has it open) the file is read as immutable, which writes
+    nothing at all; else read-only through the log (which SQLite may need to create its
+    shared-memory file for; where it cannot, immutable again, missing at worst what a
+    running build has not checkpointed yet).
+    """
+    db = directory / feed / "episodes" / "cache.db"
+    if not db.is_file():
+        return None
+    problem: Exception | None = None
+    wal = db.with_name(db.name + "-wal")
+    for flags in ("mode=ro", "immutable=1") if wal.exists() else ("immutable=1",):
+        try:
+            with contextlib.closing(
+                sqlite3.connect(f"{db.resolve().as_uri()}?{flags}", uri=True)
+            ) as conn:
+                (count,) = conn.execute(
+                    "SELECT count(*) FROM Cache WHERE substr(key, 1, ?) = ?",
+                    (len(_EPISODE), _EPISODE),
+                ).fetchone()
+                row = conn.execute("SELECT value FROM Cache WHERE key = ?", (_STATE,)).fetchone()
+        except sqlite3.Error as exc:
+            problem = exc
+            continue
+        state = json.loads(row[0]) if row is not None and isinstance(row[0], str) else {}
+        return CacheSummary(episodes=int(count), state=state)
+    assert problem is not None
+    raise _damaged(directory / feed, problem)
 
 
 class StoredEpisodes(Sequence[Episode]):

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from planetrss.config import FeedConfig, load_feed
+from planetrss.config import BUILTIN_FEEDS, FeedConfig, load_feed
 from planetrss.models import Episode
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The demo's feed definition, shipped inside the package.
+DEMO_TOML = BUILTIN_FEEDS / "demo.toml"
 SHARED_NPR = ROOT.parent / "shared" / "fixtures" / "npr"
 
 CHANNEL = """

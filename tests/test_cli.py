@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,8 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from planetrss import __version__
 from planetrss.cli import app
-from tests.conftest import ROOT, write_feed_toml
+from planetrss.models import EpisodeRef
+from planetrss.store import Store
+from tests.conftest import ROOT, make_episode, write_feed_toml
 
 runner = CliRunner()
 COMMANDS = sorted(c.name or "" for c in app.registered_commands)
@@ -32,17 +36,47 @@ def test_every_command_is_in_the_readme(command: str) -> None:
     assert f"planetrss {command}" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_version() -> None:
-    result = runner.invoke(app, ["--version"])
-    assert result.exit_code == 0 and result.output.startswith("planetrss ")
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version(flag: str) -> None:
+    result = runner.invoke(app, [flag])
+    assert result.exit_code == 0 and result.output == f"planetrss {__version__}\n"
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_help_has_a_short_form_and_no_raw_type_names(command: str) -> None:
+    args = [command] if command else []
+    long, short = runner.invoke(app, [*args, "--help"]), runner.invoke(app, [*args, "-h"])
+    assert long.exit_code == short.exit_code == 0
+    assert long.output == short.output
+    # Metavars say what to type (FEED..., FILE, N), never a Python type or click's braces.
+    assert not re.search(r"<[a-z][a-z\[\] ]*>|\{[A-Z|]+\}", long.output), long.output
 
 
 def test_build_with_an_unknown_feed_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", "nope", "--feeds-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        f"planetrss: error: {tmp_path}/nope.toml: no feed named 'nope' (known: none)"
+        f"planetrss: error: nope: no feed definition of that name; looked for nope.toml in "
+        f"{tmp_path}/ and the built-in ones (known: demo)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["build"], "name at least one feed, or --all (see planetrss build --help)"),
+        (["build", "x", "-c", "0"], "invalid value for '--concurrency' / '-c': "),
+        (["episodes"], "missing argument 'FEED' (see planetrss episodes --help)"),
+        (["biuld"], "no such command 'biuld'. Did you mean 'build'? (see planetrss --help)"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "planetrss", *args], capture_output=True, text=True, timeout=60
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("planetrss: error: " + message), line
 
 
 def test_build_with_a_bad_definition_names_file_and_key(tmp_path: Path) -> None:
@@ -55,24 +89,43 @@ def test_build_with_a_bad_definition_names_file_and_key(tmp_path: Path) -> None:
     assert not (tmp_path / "c").exists()  # failed before touching cache or network
 
 
-def test_build_needs_a_feed(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["build", "--feeds-dir", str(tmp_path)])
+def test_build_all_without_definitions_says_where_it_looked(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", "--all", "--feeds-dir", str(tmp_path)])
     assert result.exit_code == 2
-    assert "name at least one feed, or --all" in result.output
+    assert f"--all: no feed definitions found (looked in {tmp_path}/)" in result.output
 
 
-def test_feeds_lists_definitions_and_cache_state(tmp_path: Path) -> None:
+def test_feeds_lists_definitions_and_cache_state_and_creates_nothing(tmp_path: Path) -> None:
     write_feed_toml(tmp_path, "alpha")
     (tmp_path / "broken.toml").write_text("site = 1\n")
-    result = runner.invoke(
-        app, ["feeds", "--feeds-dir", str(tmp_path), "--cache-dir", str(tmp_path / "c")]
-    )
-    assert result.exit_code == 0
+    cache = tmp_path / "c"
+    with Store(cache, "alpha") as store:
+        store.save_episode(make_episode(1), EpisodeRef(key=make_episode(1).key, url="u", title="t"))
+        store.save_state({"last_build": "2026-01-02T03:04:05+00:00"})
+    before = sorted(p.name for p in cache.rglob("*"))
+    result = runner.invoke(app, ["feeds", "--feeds-dir", str(tmp_path), "--cache-dir", str(cache)])
+    assert result.exit_code == 0, result.output
     assert (
-        "alpha: 'Test Show' (npr at https://www.npr.org); 0 episodes cached; last build never"
+        "alpha: 'Test Show' (npr at https://www.npr.org); 1 episode cached; "
+        f"last build 2026-01-02T03:04:05+00:00; output {tmp_path}/alpha.xml [{tmp_path}/alpha.toml]"
         in result.output
     )
     assert "broken: invalid:" in result.output
+    assert "demo: 'Planet Demo' (npr at http://127.0.0.1:8765); 0 episodes cached; " in (
+        result.output
+    )
+    assert sorted(p.name for p in cache.rglob("*")) == before  # no cache made for demo
+
+
+def test_feeds_only_reads_so_an_unwritable_cache_folder_is_fine(tmp_path: Path) -> None:
+    # A regular file where the cache folder should be: nothing can be created under it.
+    blocked = tmp_path / "cache"
+    blocked.write_text("")
+    result = runner.invoke(
+        app, ["feeds", "--feeds-dir", str(tmp_path), "--cache-dir", str(blocked / "x")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "demo: 'Planet Demo'" in result.output and "0 episodes cached" in result.output
 
 
 def test_check_reports_and_exits_1_on_errors(tmp_path: Path) -> None:

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from planetrss.build import make_site
-from planetrss.config import find_feed, list_feeds, load_feed
+from planetrss.config import (
+    BUILTIN_FEEDS,
+    feed_dirs,
+    feeds_home,
+    find_feed,
+    list_feeds,
+    load_feed,
+)
 from planetrss.errors import ConfigError
 from tests.conftest import CHANNEL, ROOT, write_feed_toml
 
@@ -18,6 +25,32 @@ def test_shipped_definitions_load_and_make_a_site(path: Path) -> None:
     assert config.name == path.stem
     assert config.output == path.with_suffix(".xml")
     assert make_site(config).kind == config.site
+
+
+@pytest.mark.parametrize("path", sorted(BUILTIN_FEEDS.glob("*.toml")), ids=lambda p: p.stem)
+def test_builtin_definitions_write_to_the_user_data_folder(
+    path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    config = load_feed(path)
+    assert make_site(config).kind == config.site
+    # Never into the installed package's folder.
+    assert config.output == tmp_path / "planetrss" / f"{path.stem}.xml"
+
+
+def test_unknown_keys_suggest_the_closest_known_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_feed(write_feed_toml(tmp_path, top="probe_size = true"))
+    assert str(caught.value) == (
+        f"{tmp_path}/show.toml: probe_size: unknown key; did you mean probe_sizes?"
+    )
+    with pytest.raises(ConfigError, match=r"colour: unknown key \(misspelt\?\)$"):
+        load_feed(write_feed_toml(tmp_path, top="colour = 1"))
+    channel = CHANNEL.replace('title = "Test Show"', 'titel = "Test Show"')
+    with pytest.raises(
+        ConfigError, match=r"missing; this key is required \(is titel a misspelling"
+    ):
+        load_feed(write_feed_toml(tmp_path, channel=channel))
 
 
 def test_planetmoney_definition() -> None:
@@ -144,5 +177,51 @@ def test_find_feed_by_name_or_path(tmp_path: Path) -> None:
     path = write_feed_toml(tmp_path, "alpha")
     assert find_feed("alpha", tmp_path) == path
     assert find_feed(str(path), Path("/nonexistent")) == path
-    with pytest.raises(ConfigError, match=r"no feed named 'beta' \(known: alpha\)"):
+    with pytest.raises(ConfigError) as caught:
         find_feed("beta", tmp_path)
+    assert str(caught.value) == (
+        f"beta: no feed definition of that name; looked for beta.toml in {tmp_path}/ "
+        "and the built-in ones (known: alpha, demo)"
+    )
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory outside the checkout, with a config home of its own."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PLANETRSS_FEEDS_DIR", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return tmp_path
+
+
+def test_definitions_are_searched_for_in_order(
+    elsewhere: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = elsewhere / "config" / "planetrss" / "feeds"
+    local = elsewhere / "feeds"
+    assert feed_dirs() == [Path("feeds"), user, BUILTIN_FEEDS]
+    assert [p.stem for p in list_feeds(builtin=True)] == ["demo"]  # built in: from anywhere
+    assert list_feeds() == []  # --all leaves the built-in ones out
+    assert find_feed("demo") == BUILTIN_FEEDS / "demo.toml"
+    user.mkdir(parents=True)
+    write_feed_toml(user, "alpha")
+    write_feed_toml(user, "beta")
+    local.mkdir()
+    write_feed_toml(local, "alpha")
+    write_feed_toml(local, "demo")  # a definition of one's own shadows the built-in one
+    assert list_feeds() == [Path("feeds/alpha.toml"), user / "beta.toml", Path("feeds/demo.toml")]
+    assert find_feed("alpha") == Path("feeds/alpha.toml")
+    assert find_feed("beta") == user / "beta.toml"
+    assert find_feed("demo") == Path("feeds/demo.toml")
+    assert feeds_home() == Path("feeds")
+    # --feeds-dir, or PLANETRSS_FEEDS_DIR, replaces ./feeds and the config folder.
+    assert feed_dirs(user) == [user, BUILTIN_FEEDS]
+    monkeypatch.setenv("PLANETRSS_FEEDS_DIR", str(user))
+    assert find_feed("alpha") == user / "alpha.toml"
+    assert feeds_home() == user
+
+
+def test_new_definitions_go_to_the_config_folder_without_a_local_one(elsewhere: Path) -> None:
+    assert feeds_home() == Path("feeds")  # neither exists: ./feeds, the first place searched
+    (elsewhere / "config" / "planetrss" / "feeds").mkdir(parents=True)
+    assert feeds_home() == elsewhere / "config" / "planetrss" / "feeds"

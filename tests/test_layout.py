@@ -22,7 +22,7 @@ ALLOWED = {
     "feed": {"__init__", "config", "models", "standards"},
     "crawl": {"http", "models", "sites", "errors", "parse_worker"},
     "parse_worker": {"sites"},
-    "check": {"standards"},
+    "check": {"standards", "errors"},
     "build": {
         "__init__",
         "feed",

@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO_FEED = ROOT / "feeds" / "demo.toml"
+DEMO_FEED = ROOT / "planetrss" / "demo" / "feeds" / "demo.toml"  # shipped inside the package
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 MB = 1024 * 1024
 
@@ -246,7 +246,7 @@ def write_feed(folder: Path, origin: str) -> Path:
 
 _SUMMARY = re.compile(
     r"\((?P<new>\d+) new, (?P<cached>\d+) cached, (?P<skipped>\d+) skipped, "
-    r"(?P<failed>\d+) failed\); (?P<requests>\d+) requests;"
+    r"(?P<failed>\d+) failed\); (?P<requests>\d+) requests?;"
 )
 _TIMING = re.compile(r"^\S+: timing: (?P<name>\w+) = (?P<value>[-\d.]+)$", re.M)
 

@@ -464,7 +464,7 @@ def test_unsorted_items_are_counted_at_the_first_of_them() -> None:
         ("channel-items-unsorted", "item 2 "),
     ]
     assert (
-        "2020-11-28, after an item listed before it (2020-11-27); 2 item(s)" in findings[1].message
+        "2020-11-28, after an item listed before it (2020-11-27); 2 items" in findings[1].message
     )
 
 
@@ -485,5 +485,5 @@ def test_a_long_feed_is_checked_item_by_item() -> None:
         ("item-guid-duplicate", "item 2503 "),
     ]
     assert findings[0].message.startswith("3002 items in ")
-    assert "; 2 item(s) out of order" in findings[1].message
+    assert "; 2 items out of order" in findings[1].message
     assert "item 10 has the same guid" in findings[2].message

@@ -19,7 +19,7 @@ from planetrss.config import FeedConfig, load_feed
 from planetrss.demo.server import DemoServer
 from planetrss.demo.site import DemoEpisode, DemoSite
 from planetrss.http import HttpSettings
-from tests.conftest import ROOT
+from tests.conftest import DEMO_TOML
 
 EPISODES = 80
 
@@ -32,7 +32,7 @@ def server() -> Iterator[DemoServer]:
 
 @pytest.fixture
 def config(server: DemoServer, tmp_path: Path) -> FeedConfig:
-    demo = load_feed(ROOT / "feeds" / "demo.toml")
+    demo = load_feed(DEMO_TOML)
     return demo.with_origin(server.origin).with_output(tmp_path / "demo.xml")
 
 
@@ -141,11 +141,7 @@ def test_reparse_is_offline_and_gives_the_same_feed(
 
 def test_cli_build_end_to_end(server: DemoServer, config: FeedConfig, tmp_path: Path) -> None:
     feed = tmp_path / "show.toml"
-    feed.write_text(
-        (ROOT / "feeds" / "demo.toml")
-        .read_text()
-        .replace("http://127.0.0.1:8000", server.origin, 1)
-    )
+    feed.write_text(DEMO_TOML.read_text().replace("http://127.0.0.1:8765", server.origin, 1))
     command = [
         sys.executable,
         "-m",

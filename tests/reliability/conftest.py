@@ -22,9 +22,8 @@ from planetrss.config import FeedConfig, load_feed
 from planetrss.demo import DemoServer, DemoSite, Fault
 from planetrss.demo.site import DemoEpisode
 from planetrss.http import HttpSettings
-from tests.conftest import ROOT
+from tests.conftest import DEMO_TOML, ROOT
 
-DEMO_TOML = ROOT / "feeds" / "demo.toml"
 EPISODES = 60
 PAGE_BYTES = 20_000
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -60,8 +59,8 @@ def demo_config(origin: str, output: Path, name: str = "demo") -> FeedConfig:
 def write_demo_toml(folder: Path, origin: str, name: str = "demo") -> Path:
     """A copy of feeds/demo.toml in `folder` with the server's origin (for the CLI)."""
     text = DEMO_TOML.read_text(encoding="utf-8")
-    old = 'origin = "http://127.0.0.1:8000"'
-    assert old in text, "feeds/demo.toml changed: update this helper"
+    old = 'origin = "http://127.0.0.1:8765"'
+    assert old in text, "the demo definition changed: update this helper"
     path = folder / f"{name}.toml"
     path.write_text(text.replace(old, f'origin = "{origin}"'), encoding="utf-8")
     return path

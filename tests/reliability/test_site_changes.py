@@ -149,7 +149,7 @@ def test_a_cold_rebuild_that_loses_episodes_is_refused_unless_forced(
 
     message = str(caught.value)
     assert caught.value.exit_code == 3 and "\n" not in message
-    assert "drop 10 episode(s)" in message and "--force" in message
+    assert "drop 10 episodes" in message and "--force" in message
     assert _snapshot(config.output) == built
 
     report = build(config, quick_options(tmp_path / "another-fresh-cache", force=True))
@@ -172,7 +172,7 @@ def test_a_cache_that_lost_episodes_is_refused_unless_forced_and_full_restores_t
 
     with pytest.raises(FeedRefusedError) as caught:
         build(config, quick_options(cache))
-    assert "drop 5 episode(s)" in str(caught.value)
+    assert "drop 5 episodes" in str(caught.value)
     assert _snapshot(config.output) == built
 
     forced = build(config, quick_options(cache, force=True))
