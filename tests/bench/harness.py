@@ -225,7 +225,7 @@ class ServerProcess:
 
 
 def write_feed(folder: Path, origin: str) -> Path:
-    """A copy of feeds/demo.toml in `folder` whose origin is `origin` (the feed goes there too).
+    """A copy of the demo definition in `folder` whose origin is `origin` (the feed goes there too).
 
     Sizes are not probed: the job is the one Scrapy does (pages and their fields), and
     the demo's audio files would add a HEAD request for every fifth episode.

@@ -463,9 +463,7 @@ def test_unsorted_items_are_counted_at_the_first_of_them() -> None:
         ("item-duration-invalid", "item 2 "),
         ("channel-items-unsorted", "item 2 "),
     ]
-    assert (
-        "2020-11-28, after an item listed before it (2020-11-27); 2 items" in findings[1].message
-    )
+    assert "2020-11-28, after an item listed before it (2020-11-27); 2 items" in findings[1].message
 
 
 def test_a_long_feed_is_checked_item_by_item() -> None:

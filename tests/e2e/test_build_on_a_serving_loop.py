@@ -22,7 +22,7 @@ from planetrss.demo.server import DemoServer
 from planetrss.demo.site import DemoSite
 from planetrss.http import HttpSettings
 from planetrss.store import FeedLock, Store
-from tests.conftest import ROOT
+from tests.conftest import DEMO_TOML
 
 EPISODES = 40
 
@@ -35,7 +35,7 @@ def server() -> Iterator[DemoServer]:
 
 @pytest.fixture
 def config(server: DemoServer, tmp_path: Path) -> FeedConfig:
-    demo = load_feed(ROOT / "feeds" / "demo.toml")
+    demo = load_feed(DEMO_TOML)
     return demo.with_origin(server.origin).with_output(tmp_path / "demo.xml")
 
 

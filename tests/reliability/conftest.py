@@ -51,13 +51,13 @@ def http_with(**changes: object) -> HttpSettings:
 
 
 def demo_config(origin: str, output: Path, name: str = "demo") -> FeedConfig:
-    """feeds/demo.toml pointed at `origin`, writing to `output` (renamed to `name`)."""
+    """The demo definition pointed at `origin`, writing to `output` (renamed to `name`)."""
     config = load_feed(DEMO_TOML).with_origin(origin).with_output(output)
     return replace(config, name=name)
 
 
 def write_demo_toml(folder: Path, origin: str, name: str = "demo") -> Path:
-    """A copy of feeds/demo.toml in `folder` with the server's origin (for the CLI)."""
+    """A copy of the demo definition in `folder` with the server's origin (for the CLI)."""
     text = DEMO_TOML.read_text(encoding="utf-8")
     old = 'origin = "http://127.0.0.1:8765"'
     assert old in text, "the demo definition changed: update this helper"
