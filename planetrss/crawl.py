@@ -100,6 +100,10 @@ class _Worker:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             env=env,
+            # A session of its own: a terminal's Ctrl-C (SIGINT to the foreground process
+            # group) reaches the build alone, which stops its workers by closing their
+            # stdin; a worker interrupted mid-import would print a traceback instead.
+            start_new_session=True,
         )
         worker = cls(process)
         if await worker._receive() != parse_worker.READY:

@@ -12,10 +12,17 @@ process beside it, and no re-import of the caller's __main__.)
 from __future__ import annotations
 
 import pickle
+import signal
 import sys
 import time
 from collections.abc import Callable
 from typing import Any, BinaryIO, TypeVar
+
+if __name__ == "__main__":  # the worker process (the build imports this module too)
+    # The build that started this worker owns Ctrl-C and stops it by closing its stdin.
+    # The worker runs in a session of its own, so a terminal's SIGINT does not reach it
+    # at all; this is for a SIGINT sent to it directly, before anything heavy is imported.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 T = TypeVar("T")
 
