@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import errno
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ from planetrss.errors import (
     FeedRefusedError,
     LockedError,
     NothingUsableError,
+    PlanetrssError,
     plural,
 )
 from planetrss.http import Fetcher, HttpSettings, make_client
@@ -120,6 +123,7 @@ async def build_async(
     options = options or BuildOptions()
     started = time.perf_counter()
     site = make_site(config)  # before any network use: a bad definition fails first
+    check_output(config)
     cache_dir = options.cache_dir or default_cache_dir()
     lock = FeedLock(cache_dir, config.name)
     if not lock.acquire(wait=False):
@@ -270,9 +274,12 @@ def _publish(
 
     # Streamed: one item at a time goes to a temp file, is checked there, and replaces
     # the old feed only if it passes and differs.
-    output = feed.write_feed_stream(
-        config.output, render, check=lambda path: _check_feed(config, path)
-    )
+    try:
+        output = feed.write_feed_stream(
+            config.output, render, check=lambda path: _check_feed(config, path)
+        )
+    except OSError as exc:
+        raise _output_error(config, exc) from None
     return (
         in_feed,
         output.size,
@@ -422,6 +429,51 @@ def _check_feed(config: FeedConfig, data: bytes | Path) -> None:
             f"{config.name}: the new feed fails {plural(len(errors), 'check')}, first: {first.where}: "
             f"{first.message} [{first.rule}]; {config.output} left as it was"
         )
+
+
+# A feed that cannot be written because of where it is to go: the place is wrong (exit 2),
+# not the site or the disk.
+_PLACE_ERRORS = {
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.EISDIR,
+    errno.ENOTDIR,
+    errno.ENOENT,
+    errno.ENAMETOOLONG,
+}
+
+
+def check_output(config: FeedConfig) -> None:
+    """Refuse, before any network use, a feed that could not be written where it is to go."""
+    output = config.output
+    if output.is_dir():
+        raise ConfigError(
+            str(output),
+            None,
+            f"cannot write the feed there: it is a folder; name a file in it, "
+            f"e.g. {output / f'{config.name}.xml'}",
+        )
+    folder = output.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # the folders that are missing will be made in this one
+    if not folder.is_dir():
+        raise ConfigError(str(output), None, f"cannot write the feed there: {folder} is a file")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(
+            str(output), None, f"cannot write the feed there: {folder} is not writable"
+        )
+
+
+def _output_error(config: FeedConfig, exc: OSError) -> PlanetrssError:
+    where = f"{exc.filename}: " if exc.filename and exc.filename != str(config.output) else ""
+    message = (
+        f"cannot write the feed there: {where}{exc.strerror or exc}; "
+        "the previous feed is left as it was"
+    )
+    if exc.errno in _PLACE_ERRORS:
+        return ConfigError(str(config.output), None, message)
+    return PlanetrssError(f"{config.output}: {message}")
 
 
 def _check_nothing_dropped(config: FeedConfig, keys: set[str]) -> None:
