@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, Final, Literal, Protocol, TypeAlias, cast
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
@@ -66,6 +66,10 @@ class Finding:
 _RULE_TABLE: Final[dict[str, tuple[Level, str]]] = {
     # the file
     "xml-malformed": ("error", "players and directories refuse a feed that is not well-formed XML"),
+    "html-not-feed": (
+        "error",
+        "players subscribe to a feed (RSS), not to the web page that links to it",
+    ),
     "rss-root-invalid": ("error", 'podcast players expect an <rss version="2.0"> document'),
     "rss-channel-count": ("error", "an RSS feed has exactly one <channel>; players read only one"),
     "feed-too-large": (
@@ -296,12 +300,15 @@ class _Node(Protocol):
     def itertext(self) -> Iterator[str]: ...
 
 
-def check_feed(source: FeedSource, now: datetime | None = None) -> list[Finding]:
+def check_feed(
+    source: FeedSource, now: datetime | None = None, *, url: str | None = None
+) -> list[Finding]:
     """Check a podcast feed; return its findings in document order.
 
     `source` is the feed's bytes, a file path or a binary file (read to its end, not
     closed). `now` (timezone-aware; default: the current time) decides what counts as a
-    pubDate in the future.
+    pubDate in the future. `url`, where the feed came from, resolves the links of a web
+    page given instead of a feed.
 
     Example:
         >>> [f.rule for f in check_feed(b"<rss><channel")]
@@ -315,7 +322,9 @@ def check_feed(source: FeedSource, now: datetime | None = None) -> list[Finding]
         try:
             scan.read(stream)
         except etree.XMLSyntaxError as exc:
-            return [_malformed(exc, stream.size)]
+            return [_html_page(stream.head, url) or _malformed(exc, stream.size)]
+        if not scan._is_rss() and (page := _html_page(stream.head, url)):
+            return [page]  # well-formed XHTML: still a page
         return scan.findings(stream.size)
 
 
@@ -328,14 +337,20 @@ def findings_to_json(findings: Iterable[Finding]) -> str:
 
 
 class _CountingReader:
-    """A binary file that counts the bytes read from it (the size rule needs the total)."""
+    """A binary file that counts the bytes read from it (the size rule needs the total)
+    and keeps the first of them (a web page's <head>, should it be one)."""
+
+    HEAD = 256 * 1024
 
     def __init__(self, raw: BinaryIO) -> None:
         self._raw = raw
         self.size = 0
+        self.head = b""
 
     def read(self, size: int = -1) -> bytes:
         chunk = self._raw.read(size)
+        if self.size < self.HEAD:
+            self.head += chunk[: self.HEAD - self.size]
         self.size += len(chunk)
         return chunk
 
@@ -349,6 +364,54 @@ def _open(source: FeedSource) -> Iterator[_CountingReader]:
             yield _CountingReader(handle)
     else:
         yield _CountingReader(source)
+
+
+_HTML_START = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html)",
+    re.IGNORECASE | re.DOTALL,
+)
+_FEED_TYPES: Final = ("application/rss+xml", "application/atom+xml")
+
+
+def _html_page(head: bytes, url: str | None) -> Finding | None:
+    """The finding for a web page given instead of a feed, naming the feeds it advertises
+    (`<link rel="alternate" type="application/rss+xml" href=...>`); None for anything else."""
+    if not _HTML_START.match(head[:4096]):
+        return None
+    from lxml import html  # type: ignore[import-untyped, unused-ignore]
+
+    try:
+        page = html.document_fromstring(head)
+    except (etree.ParserError, ValueError):
+        page = None
+    links = list(page.iter("link", "base", "meta")) if page is not None else []
+    # A saved page's links resolve against where it came from, which it often says.
+    for node in links:
+        rel = (node.get("rel") or "").lower().split()
+        if not url and (node.tag == "base" or "canonical" in rel) and node.get("href"):
+            url = node.get("href")
+        elif not url and node.get("property") == "og:url" and node.get("content"):
+            url = node.get("content")
+    feeds: list[str] = []
+    for link in links:
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").split(";")[0].strip().lower()
+        href = (link.get("href") or "").strip()
+        if link.tag == "link" and "alternate" in rel and kind in _FEED_TYPES and href:
+            title = " ".join((link.get("title") or "").split())
+            found = f'"{title}" {urljoin(url or "", href)}' if title else urljoin(url or "", href)
+            if found not in feeds:
+                feeds.append(found)
+    if not feeds:
+        what = (
+            "an HTML page, not a feed, and it advertises none "
+            '(no <link rel="alternate" type="application/rss+xml">)'
+        )
+    elif len(feeds) == 1:
+        what = f"an HTML page, not a feed; it advertises the feed {feeds[0]}"
+    else:
+        what = f"an HTML page, not a feed; it advertises {len(feeds)} feeds: {', '.join(feeds)}"
+    return _finding("html-not-feed", "feed", what)
 
 
 def _malformed(exc: Any, size: int) -> Finding:

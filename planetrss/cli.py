@@ -558,7 +558,7 @@ def check_command(
         data = _read_feed_source(target)
     except PlanetrssError as error:
         raise _fail(error) from None
-    findings = check_feed(data)
+    findings = check_feed(data, url=target if "://" in target else None)
     errors = sum(1 for f in findings if f.level == "error")
     if as_json:
         typer.echo(findings_to_json(findings))
@@ -571,7 +571,11 @@ def check_command(
 
 
 def _read_feed_source(target: str) -> bytes:
-    if target.startswith(("http://", "https://")):
+    """The bytes of a feed file, or of an http(s) or file:// URL."""
+    from urllib.parse import unquote, urlsplit
+
+    scheme = urlsplit(target).scheme.lower() if "://" in target else ""
+    if scheme in ("http", "https"):
         import asyncio
 
         from planetrss.http import Fetcher, FetchError, HttpSettings, make_client
@@ -585,8 +589,16 @@ def _read_feed_source(target: str) -> bytes:
             return asyncio.run(fetch())
         except FetchError as error:
             raise NothingUsableError(f"cannot fetch {target}: {error.reason}") from None
+    if scheme == "file":
+        path = Path(unquote(urlsplit(target).path))
+    elif scheme:
+        raise ConfigError(
+            target, None, f"unsupported scheme {scheme!r}: give a file, or an http(s) URL"
+        )
+    else:
+        path = Path(target)
     try:
-        return Path(target).read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise ConfigError(target, None, f"cannot read: {error.strerror or error}") from None
 

@@ -151,3 +151,24 @@ def test_help_starts_fast() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_check_refuses_other_schemes_and_reads_file_urls(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["check", "ftp://example.org/feed.xml"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "planetrss: error: ftp://example.org/feed.xml: unsupported scheme 'ftp': "
+        "give a file, or an http(s) URL"
+    ]
+    good = ROOT / "tests" / "check" / "feeds" / "good.xml"
+    result = runner.invoke(app, ["check", good.as_uri()])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith(": 0 errors, 0 warnings")
+
+
+def test_check_counts_in_words(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("<!DOCTYPE html><html><head></head><body></body></html>")
+    result = runner.invoke(app, ["check", str(page)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == f"{page}: 1 error, 0 warnings"

@@ -106,6 +106,7 @@ BREAKS: list[tuple[str, Edit]] = [
     # the file
     ("xml-malformed", text("</channel>", "")),
     ("xml-malformed", text("Hot Dog Hail Mary", "Hot Dog \x01 Hail Mary")),
+    ("html-not-feed", lambda _: b"<!DOCTYPE html><html><head><title>Show</title><body><p>Hi"),
     ("rss-root-invalid", text('<rss version="2.0"', '<rss version="0.91"')),
     ("rss-channel-count", text("</channel>", "</channel><channel><title>Two</title></channel>")),
     ("feed-too-large", many_items),
@@ -485,3 +486,49 @@ def test_a_long_feed_is_checked_item_by_item() -> None:
     assert findings[0].message.startswith("3002 items in ")
     assert "; 2 items out of order" in findings[1].message
     assert "item 10 has the same guid" in findings[2].message
+
+
+# --- a web page given instead of a feed ------------------------------------------------
+
+PAGE = b"""<!doctype html>
+<html><head><title>The Show</title>
+<link rel="stylesheet" href="/style.css">
+<link rel="alternate" type="application/rss+xml" title="The  Show" href="/feeds/show.xml">
+<link rel="alternate" type="application/atom+xml" href="https://cdn.example.org/atom.xml">
+<link rel="alternate" hreflang="fr" href="/fr/">
+</head><body><p>Episodes<br></body></html>"""
+
+
+def test_an_html_page_names_the_feeds_it_advertises() -> None:
+    (finding,) = check_feed(PAGE, url="https://example.org/podcasts/show")
+    assert (finding.rule, finding.where, finding.level) == ("html-not-feed", "feed", "error")
+    assert finding.message.startswith(
+        "an HTML page, not a feed; it advertises 2 feeds: "
+        '"The Show" https://example.org/feeds/show.xml, https://cdn.example.org/atom.xml; '
+    )
+
+
+def test_an_xhtml_page_that_parses_as_xml_is_still_a_page() -> None:
+    page = (
+        b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head>'
+        b'<link rel="alternate" type="application/rss+xml" href="feed.xml"/></head></html>'
+    )
+    (finding,) = check_feed(page, url="https://example.org/show/")
+    assert finding.rule == "html-not-feed"
+    assert "it advertises the feed https://example.org/show/feed.xml;" in finding.message
+
+
+def test_an_html_page_without_a_feed_says_so() -> None:
+    (finding,) = check_feed(b"<html><head><title>x</title></head><body></body></html>")
+    assert finding.message.startswith("an HTML page, not a feed, and it advertises none")
+
+
+def test_a_saved_npr_page_names_planet_money_s_feed(tmp_path: Path) -> None:
+    page = NPR_FEED.parent / "episode-653-the-anti-store.html"
+    if not page.exists():
+        pytest.skip(f"the shared NPR fixtures are not at {page.parent}")
+    (finding,) = check_feed(page)
+    # Its relative link resolves against the page's own canonical URL.
+    assert 'the feed "Planet Money" http://www.npr.org/rss/rss.php?id=93559255;' in (
+        finding.message
+    )
