@@ -7,8 +7,8 @@ later listing pages still are. Every task has a parent that waits for it (one
 TaskGroup); the per-host limit lives in the Fetcher. Expected per-page failures are
 recorded and the crawl goes on; anything else is a bug and cancels the crawl.
 
-HTML parsing is CPU work: it runs in a process pool (episode pages) or a worker thread
-(the few listing pages), never on the event loop.
+HTML parsing is CPU work: it runs in a pool of worker processes sized by measurement,
+never on the event loop.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import fcntl
 import os
 import pickle
 import statistics
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar, cast
@@ -68,6 +70,8 @@ class CrawlResult:
     episode_failures: int = 0
     # The listing was walked to its end, or to known episodes; False after a failure.
     walk_complete: bool = False
+    # Audio URLs whose size was probed in this crawl, found or failed: not asked again.
+    probed: set[str] = field(default_factory=set)
 
     @property
     def parse_median_ms(self) -> float:
@@ -81,6 +85,21 @@ class CrawlResult:
 
 
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# Linux: a pipe holds 64 KB unless asked for more; an episode page is ~90 KB, so with
+# the default a page goes over in several writes, each a wake-up of the event loop.
+_F_SETPIPE_SZ = 1031
+_PIPE_BYTES = 1024 * 1024
+
+
+def _widen_pipe(stream: asyncio.StreamWriter | None) -> None:
+    pipe = stream.get_extra_info("pipe") if stream is not None else None
+    try:
+        if pipe is not None and sys.platform == "linux":
+            fcntl.fcntl(pipe.fileno(), _F_SETPIPE_SZ, _PIPE_BYTES)
+    except OSError:
+        pass  # a system limit below 1 MB: the default works, a little slower
 
 
 class _Worker:
@@ -105,6 +124,7 @@ class _Worker:
             # stdin; a worker interrupted mid-import would print a traceback instead.
             start_new_session=True,
         )
+        _widen_pipe(process.stdin)
         worker = cls(process)
         if await worker._receive() != parse_worker.READY:
             raise RuntimeError("the parse worker did not start")
@@ -140,14 +160,29 @@ class _Worker:
             self.process.kill()
 
 
+@dataclass
+class _Sizing:
+    """What the pool measures to decide whether one more worker would help."""
+
+    since: float = field(default_factory=time.perf_counter)
+    cpu_since: float = field(default_factory=time.process_time)
+    busy: float = 0.0  # seconds the workers spent on requests since `since`
+    waiting: int = 0  # requests waiting for a free worker right now
+
+
 class Parser:
     """Runs a site's pure parse functions off the event loop, in worker processes.
 
     The workers are started on demand (`start()`: a cold crawl asks at once, an
-    incremental one when it meets its first new episode). Until they are ready, listing
-    pages are parsed in a thread: a rebuild that finds nothing new never pays for
-    starting a process, and a cold crawl starts fetching episodes without waiting.
-    `workers=0` parses everything in a thread (tests, tiny builds).
+    incremental one when it meets its first new page), so a rebuild that finds nothing
+    new never pays for starting a process. `workers=0` parses in a thread (tests, tiny
+    builds); a number fixes the pool's size.
+
+    By default the pool starts with one worker and grows, one at a time, while the
+    measurements say another would help: requests are waiting for a worker, the workers
+    are busy, and the CPU the event loop's own process uses (measured, not assumed)
+    leaves at least half a core free. On two cores that is usually one worker at a high
+    latency (the loop waits on the network) and two when pages parse slowly.
 
     One Parser may serve many builds, one after another or at once (`planetrss serve`
     keeps one for the life of the process): a worker that dies or is interrupted
@@ -155,12 +190,22 @@ class Parser:
     created the Parser closes it with `aclose()`.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
-        # A core for each worker but one: the event loop's process needs one too.
-        self.workers = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
+    GROW_EVERY = 0.5  # seconds between sizing decisions
+
+    def __init__(self, workers: int | None = None, *, cores: int | None = None) -> None:
+        self.cores = cores or os.cpu_count() or 1
+        self.fixed = workers is not None
+        self.workers = workers if workers is not None else 1  # the pool's size, for now
         self._starting: asyncio.Task[list[_Worker]] | None = None
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._live: set[_Worker] = set()  # started and not retired, idle or busy
+        self._launching = 0  # workers being started by _take
+        self._sizing = _Sizing()
+
+    @property
+    def size(self) -> int:
+        """The pool's size: workers alive or on their way (0 before `start()`)."""
+        return self.workers if self._starting is not None else 0
 
     async def _start_workers(self) -> list[_Worker]:
         workers = await asyncio.gather(*(_Worker.start() for _ in range(self.workers)))
@@ -172,16 +217,33 @@ class Parser:
     def start(self) -> None:
         """Begin starting the workers in the background (idempotent)."""
         if self._starting is None and self.workers > 0:
+            self._sizing = _Sizing()
             self._starting = asyncio.ensure_future(self._start_workers())
 
-    def _ready(self) -> bool:
-        return self._starting is not None and self._starting.done()
+    def _size_up(self) -> None:
+        """One more worker (started by the next `_take` that finds none idle) if the
+        last GROW_EVERY seconds say it would help."""
+        sizing = self._sizing
+        span = time.perf_counter() - sizing.since
+        if self.fixed or span < self.GROW_EVERY or self.workers >= self.cores:
+            return
+        loop_share = (time.process_time() - sizing.cpu_since) / span  # this process, all threads
+        busy_share = sizing.busy / span
+        free = self.cores - loop_share - busy_share
+        self._sizing = _Sizing(waiting=sizing.waiting)
+        if sizing.waiting and busy_share >= 0.75 * self.workers and free >= 0.5:
+            self.workers += 1
 
     async def _take(self) -> _Worker:
-        """An idle worker; a fresh one when a retired or dead worker left a place free."""
+        """An idle worker; a fresh one when the pool has a place free (it grew, or a
+        retired or dead worker left one)."""
         while True:
-            if self._idle.empty() and len(self._live) < self.workers:
-                worker = await _Worker.start()
+            if self._idle.empty() and len(self._live) + self._launching < self.workers:
+                self._launching += 1
+                try:
+                    worker = await _Worker.start()
+                finally:
+                    self._launching -= 1
                 self._live.add(worker)
                 return worker
             worker = await self._idle.get()
@@ -195,7 +257,13 @@ class Parser:
         self.start()
         assert self._starting is not None
         await asyncio.shield(self._starting)
-        worker = await self._take()
+        self._size_up()
+        self._sizing.waiting += 1
+        try:
+            worker = await self._take()
+        finally:
+            self._sizing.waiting -= 1
+        began = time.perf_counter()
         try:
             result = await worker.call(fn, *args)
         except (Exception, asyncio.CancelledError) as exc:
@@ -205,6 +273,8 @@ class Parser:
                 self._live.discard(worker)
                 worker.kill()
             raise
+        finally:
+            self._sizing.busy += time.perf_counter() - began
         self._idle.put_nowait(worker)
         return result
 
@@ -214,10 +284,9 @@ class Parser:
         return await self._run(site.parse_episode, ref, url, text)
 
     async def listing(self, site: Site, url: str, text: str) -> tuple[Listing, float]:
-        if not self._ready():
-            # No worker yet: a listing page unlocks a page's worth of episode fetches,
-            # so it is parsed here and now rather than after a worker has started.
-            return await asyncio.to_thread(parse_worker.timed, site.parse_listing, url, text)
+        # In a worker too, never in a thread of this process: a listing page is the
+        # heaviest parse of all (24 items in full), and here it would hold the GIL
+        # against the event loop and bring beautifulsoup4 into this process.
         return await self._run(site.parse_listing, url, text)
 
     async def aclose(self) -> None:
@@ -422,8 +491,9 @@ class Crawl:
         self._report()
 
     async def _probe_size(self, url: str) -> None:
-        if url in self.sizes:
-            return
+        if url in self.sizes or url in self.result.probed:
+            return  # (two episodes may share an audio file: one probe, one failure at most)
+        self.result.probed.add(url)
         found, failures = await probe_sizes(self.fetcher, [url])
         self.result.failed.extend(failures)
         for size in found.values():

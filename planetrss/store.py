@@ -263,7 +263,9 @@ class Store:
 
     @_guarded
     def save_page(self, url: str, text: str) -> None:
-        self._pages.set(url, zlib.compress(text.encode("utf-8"), 6))
+        # Level 1: a fifth bigger than level 6 (22 KB for a 90 KB page), but 0.45 ms
+        # instead of 1.1 ms per page, CPU a cold build needs for parsing.
+        self._pages.set(url, zlib.compress(text.encode("utf-8"), 1))
 
     @_guarded
     def load_page(self, url: str) -> str | None:

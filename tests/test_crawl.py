@@ -270,3 +270,64 @@ async def test_parser_runs_off_the_loop(workers: int) -> None:
         assert seconds >= 0
     finally:
         await parser.aclose()
+
+
+async def test_the_pool_grows_only_when_measured_free_cpu_and_waiting_pages_say_so() -> None:
+    import time
+
+    from planetrss.crawl import _Sizing
+
+    parser = Parser(cores=2)  # sized by measurement, starting with one worker
+    try:
+        parser.start()
+        assert parser.size == 1
+        assert parser._starting is not None
+        await parser._starting
+        # The last half second: the one worker busy throughout, pages waiting for it,
+        # and this process nearly idle (it measures its own CPU): one more worker.
+        now = time.perf_counter()
+        parser._sizing = _Sizing(since=now - 1.0, busy=1.0, waiting=3)
+        parser._size_up()
+        assert parser.size == 2
+        # The next page that finds no worker idle starts the second one.
+        ref = EpisodeRef(key="k1", url=f"{ORIGIN}/ep/k1", title="T")
+        from planetrss.sites.npr import NprSite
+
+        page = "<html><head><meta property='og:title' content='T'></head><body></body></html>"
+        site = NprSite(ORIGIN, "1")
+        await asyncio.gather(*(parser.episode(site, ref, ref.url, page) for _ in range(4)))
+        assert len(parser._live) == 2
+        # Now both busy, but only 0.2 of a core free beside them and this process: no more.
+        parser._sizing = _Sizing(since=time.perf_counter() - 1.0, busy=1.8, waiting=3)
+        parser._size_up()
+        assert parser.size == 2
+        # A pool of the machine's size never grows, however busy.
+        single = Parser(cores=1)
+        single.start()
+        single._sizing = _Sizing(since=time.perf_counter() - 1.0, busy=1.0, waiting=3)
+        single._size_up()
+        assert single.size == 1
+        await single.aclose()
+    finally:
+        await parser.aclose()
+    assert parser._live == set()
+
+
+async def test_a_fixed_pool_and_an_idle_one_stay_as_they_are() -> None:
+    import time
+
+    from planetrss.crawl import _Sizing
+
+    fixed = Parser(workers=1, cores=4)
+    idle = Parser(cores=4)
+    for parser in (fixed, idle):
+        parser.start()
+    try:
+        fixed._sizing = _Sizing(since=time.perf_counter() - 1.0, busy=1.0, waiting=3)
+        fixed._size_up()
+        idle._sizing = _Sizing(since=time.perf_counter() - 1.0, busy=0.2, waiting=0)
+        idle._size_up()
+        assert (fixed.size, idle.size) == (1, 1)
+    finally:
+        await fixed.aclose()
+        await idle.aclose()

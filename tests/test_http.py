@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import httpx
 import pytest
 import respx
 
-from planetrss.http import Fetcher, FetchError, HttpSettings, make_client, retry_after
+from planetrss.demo.server import DemoServer, Fault
+from planetrss.demo.site import DemoSite
+from planetrss.http import (
+    Fetcher,
+    FetchError,
+    HttpSettings,
+    LeanTransport,
+    _LeanPool,
+    _readable,
+    make_client,
+    retry_after,
+)
 
 URL = "https://site.test/page"
 
@@ -163,3 +175,53 @@ def test_retry_after_forms() -> None:
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412490) == 0
     assert retry_after("soon") is None
     assert retry_after(None) is None
+
+
+# --- the lean pool: httpx's transport with httpcore's per-request bookkeeping cheapened ---
+
+
+def test_the_client_uses_the_lean_pool_unless_a_proxy_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    transport = make_client(HttpSettings())._transport
+    assert isinstance(transport, LeanTransport)
+    assert isinstance(transport._pool, _LeanPool)  # this httpcore is the one it was written for
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    assert not isinstance(make_client(HttpSettings())._transport, LeanTransport)
+
+
+def test_readable_sees_a_closed_peer() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        assert not _readable(ours)  # an idle keep-alive connection
+        theirs.close()
+        assert _readable(ours)  # the server hung up: not to be reused
+    assert _readable(None)
+
+
+async def test_lean_pool_reuses_connections_and_replaces_closed_ones() -> None:
+    with DemoServer(DemoSite(episodes=30)) as server:
+        target = "/get/510289/remainingCount?start=1"
+        # Every third answer closes its connection (no Content-Length: read to the end).
+        answered = iter(range(1_000))
+        server.fault = lambda path: (
+            Fault(200, body=b"30", framed=False) if next(answered) % 3 == 2 else None
+        )
+        settings = HttpSettings(concurrency=4, retries=0)
+        async with make_client(settings) as client:
+            fetch = Fetcher(client, settings)
+            bodies = await asyncio.gather(
+                *(fetch.get_text(server.origin + target) for _ in range(30))
+            )
+        assert bodies == ["30"] * 30
+        assert server.requests == 30  # nothing failed, nothing was retried
+        assert 4 <= server.connections <= 4 + 10  # reused, and renewed after each close

@@ -92,6 +92,21 @@ def test_probe_sizes_fill_unknown_lengths_once(
     assert server.counts["media"] == 0  # probed sizes are cached per URL
 
 
+def test_a_failed_size_probe_is_reported_once_and_not_retried_in_the_same_build(
+    server: DemoServer, config: FeedConfig, tmp_path: Path
+) -> None:
+    # The audio host refuses HEAD (404 is not retried): every probe fails.
+    server.fault = lambda target: Fault(404) if target.startswith("/media/") else None
+    report = build(config, BuildOptions(cache_dir=tmp_path / "cache", probe_sizes=True))
+    unsized = {e.audio_url for e in server.site.episodes() if e.in_feed and not e.size_in_url}
+    probes = [f for f in report.failed if f.reason.startswith("size probe")]
+    assert sorted(f.url for f in probes) == sorted(unsized)  # one failure per URL
+    assert server.counts["media"] == len(unsized)  # the post-crawl pass did not ask again
+    server.reset_counts()
+    build(config, BuildOptions(cache_dir=tmp_path / "cache", probe_sizes=True))
+    assert server.counts["media"] == len(unsized)  # failures are retried by the next build
+
+
 def test_a_feed_failing_its_checks_is_not_written(
     config: FeedConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
