@@ -362,9 +362,7 @@ async def _with_probed_sizes(
         # A URL the crawl probed already failed (or it would have a size): its failure
         # is reported once, and it is tried again next build, not now.
         return [
-            e.audio_url
-            for e in chosen
-            if e.audio_size is None and e.audio_url not in result.probed
+            e.audio_url for e in chosen if e.audio_size is None and e.audio_url not in result.probed
         ]
 
     found, failures = await probe_sizes(fetcher, await io.run(unknown))
