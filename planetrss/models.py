@@ -96,6 +96,38 @@ class Episode:
 
 
 @dataclass(frozen=True, slots=True)
+class Published:
+    """An item as a feed once published it: its guid is fixed forever.
+
+    `members` are the (source, key) pairs the item was made of, when known (the store's
+    registry knows them; an item read back from an old feed file does not). The other
+    fields are what matching needs to recognise the item again, and `published` is the
+    pubDate listeners already have.
+    """
+
+    guid: str
+    title: str
+    published: datetime  # timezone-aware
+    url: str = ""
+    audio_url: str = ""
+    duration: int | None = None
+    members: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["published"] = self.published.isoformat()
+        data["members"] = [list(member) for member in self.members]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Published:
+        fields = dict(data)
+        fields["published"] = datetime.fromisoformat(fields["published"])
+        fields["members"] = tuple((str(s), str(k)) for s, k in fields.get("members", ()))
+        return cls(**fields)
+
+
+@dataclass(frozen=True, slots=True)
 class Failure:
     """A page that could not be fetched or understood in this build (retried next run)."""
 

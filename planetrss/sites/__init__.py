@@ -2,7 +2,8 @@
 
 from planetrss.sites.base import Site, SiteParamError, find, get
 from planetrss.sites.npr import NprSite
+from planetrss.sites.rss import RssSite
 
-KINDS: dict[str, type[Site]] = {NprSite.kind: NprSite}
+KINDS: dict[str, type[Site]] = {NprSite.kind: NprSite, RssSite.kind: RssSite}
 
-__all__ = ["KINDS", "NprSite", "Site", "SiteParamError", "find", "get"]
+__all__ = ["KINDS", "NprSite", "RssSite", "Site", "SiteParamError", "find", "get"]
