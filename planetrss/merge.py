@@ -7,8 +7,9 @@ Matching (`match`): every source's episode is a `Candidate`; every item an earli
 published is a `Published` anchor whose guid must never change. Two of them are the same
 episode when one of these keys joins them, strongest first:
 
-0. **published member** — the anchor was made of this very (source, key), or the anchor's
-   guid is this episode's key (an item read back from an old feed file);
+0. **published member** — the anchor was made of this very (source, key); for an item
+   read back from an old feed file (its members unknown), the anchor's guid is this
+   episode's key;
 1. **same guid** — equal keys in two sources (AntennaPod's first duplicate rule);
 2. **shared site id** — an NPR story id found in the episode's link
    (``/2020/11/27/939513137/slug``, ``/2024/05/01/nx-s1-5012345/slug``) or in its audio
@@ -304,9 +305,13 @@ def _edges(nodes: Sequence[_Node]) -> list[tuple[tuple[object, ...], int, _Node,
     for c in candidates:
         by_key[c.key].append(c)
     for anchor in anchors:
-        found = {by_member[m].member: by_member[m] for m in anchor.members if m in by_member}
-        found.update((c.member, c) for c in by_key.get(anchor.guid, ()))
-        for c in found.values():
+        # Members known (the registry): they alone. Unknown (an old feed file's item):
+        # the episodes keyed by its guid.
+        if anchor.members:
+            found = [by_member[m] for m in anchor.members if m in by_member]
+        else:
+            found = list(by_key.get(anchor.guid, ()))
+        for c in found:
             add(0, anchor, c)
 
     def buckets(rule: int, keys: Mapping[str, Sequence[_Node]]) -> None:
