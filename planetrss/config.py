@@ -19,6 +19,23 @@ is never silently ignored.
     [channel]                             # what players show
     title = "Planet Money (full archive)"
     ...
+
+Several sources make one feed (see planetrss.merge) with `[[sources]]` instead of
+site/origin/[params]:
+
+    [[sources]]
+    site = "rss"                          # an existing feed: its URL, or a file path
+    url = "https://feeds.npr.org/510289/podcast.xml"
+
+    [[sources]]
+    site = "npr"
+    origin = "https://www.npr.org"
+    name = "archive"                      # optional; the kind by default (must be unique)
+    [sources.params]
+    podcast_id = 510289
+
+    [precedence]                          # optional: which source each field comes from
+    notes = ["archive", "*"]              # source names or kinds; "*" = all the others
 """
 
 from __future__ import annotations
@@ -65,6 +82,39 @@ class Channel:
     locked: bool = False  # podcast:locked: may other hosts import this feed?
 
 
+#: The fields whose source `[precedence]` may choose (planetrss.merge.DEFAULT_PRECEDENCE
+#: gives their defaults).
+PRECEDENCE_FIELDS = (
+    "guid",
+    "published",
+    "title",
+    "audio",
+    "duration",
+    "episode_number",
+    "link",
+    "summary",
+    "notes",
+    "image",
+    "transcript",
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source of a feed: a site kind with its origin and params, or a feed's URL.
+
+    `name` is the source's stable id: its episodes' store namespace and how `[precedence]`
+    names it. `where` is its place in the file (``sources[1]``) for error messages.
+    """
+
+    name: str
+    site: str
+    origin: str | None = None
+    url: str | None = None  # rss: an http(s) URL, or an absolute file path
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    where: str = ""
+
+
 @dataclass(frozen=True)
 class FeedConfig:
     """One validated feed definition."""
@@ -81,12 +131,38 @@ class FeedConfig:
     include: tuple[str, ...] = ()  # title regexes: when set, only matching episodes
     exclude: tuple[str, ...] = ()  # title regexes: matching episodes are left out
     probe_sizes: bool = False  # HEAD audio files whose size the site does not give
+    # The [[sources]] form: several sources merged into one feed. Empty for the one-source
+    # form (site, origin, [params] above), whose episodes live where they always have.
+    sources: tuple[Source, ...] = ()
+    precedence: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     def with_output(self, output: Path) -> FeedConfig:
         return replace(self, output=output)
 
     def with_origin(self, origin: str) -> FeedConfig:
-        return replace(self, origin=origin.rstrip("/"))
+        """The same feed served from another origin (the demo server's address): every
+        source on the configured origin's host moves with it."""
+        new = urlsplit(origin.rstrip("/"))
+        old_host = urlsplit(self.origin).netloc
+
+        def move(url: str | None) -> str | None:
+            if url is None or urlsplit(url).netloc != old_host:
+                return url
+            return urlsplit(url)._replace(scheme=new.scheme, netloc=new.netloc).geturl()
+
+        sources = tuple(replace(s, origin=move(s.origin), url=move(s.url)) for s in self.sources)
+        return replace(self, origin=origin.rstrip("/"), sources=sources)
+
+    @property
+    def merged(self) -> bool:
+        """Whether this feed merges several sources ([[sources]])."""
+        return bool(self.sources)
+
+    def describe_sources(self) -> str:
+        """``npr at https://www.npr.org``, or the sources of a merged feed."""
+        if not self.sources:
+            return f"{self.site} at {self.origin}"
+        return " + ".join(f"{s.name} ({s.site} at {s.url or s.origin})" for s in self.sources)
 
 
 # --- validation helpers -------------------------------------------------------------
@@ -240,6 +316,87 @@ def _read_channel(table: _Table) -> Channel:
     return channel
 
 
+def _location(value: str, folder: Path) -> str:
+    """A source's url: an http(s) URL as it is, else a file path (relative to the feed
+    definition's folder)."""
+    if urlsplit(value).scheme in ("http", "https"):
+        return value
+    return str((folder / Path(value).expanduser()).resolve())
+
+
+def _read_sources(top: _Table, path: Path) -> tuple[Source, ...]:
+    """The [[sources]] array of tables (empty when the file uses the one-source form)."""
+    entries = top.take("sources", list)
+    if entries is None:
+        return ()
+    if not entries:
+        raise top.fail("sources", "expected at least one [[sources]] table")
+    found: list[Source] = []
+    names: set[str] = set()
+    for index, entry in enumerate(entries):
+        here = f"sources[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(top.where, here, "expected a table ([[sources]])")
+        table = _Table(top.where, f"{here}.", entry)
+        site = table.take("site", str, required=True)
+        origin = table.take("origin", str, check=_http_url)
+        url = table.take("url", str)
+        if url is not None and not url.strip():
+            raise table.fail("url", "must not be empty; expected a feed's URL or a file path")
+        if url is not None and origin is not None:
+            raise table.fail(
+                "origin", "a source has a url (a feed) or an origin (a site), not both"
+            )
+        name = table.take(
+            "name",
+            str,
+            default=site,
+            check=lambda v: None if _NAME.match(v) else "expected letters, digits, '.', '_', '-'",
+        )
+        if name in names:
+            raise table.fail(
+                "name", f'two sources are named {name!r}: give each a distinct name = "..."'
+            )
+        names.add(name)
+        params = table.table("params").data
+        table.done()
+        found.append(
+            Source(
+                name=name,
+                site=site,
+                origin=origin.rstrip("/") if origin else None,
+                url=_location(url, path.parent) if url is not None else None,
+                params=MappingProxyType(dict(params)),
+                where=here,
+            )
+        )
+    return tuple(found)
+
+
+def _read_precedence(table: _Table, sources: tuple[Source, ...]) -> dict[str, tuple[str, ...]]:
+    """[precedence]: for a field, the sources (by name or kind, "*" for the rest) to take
+    it from, first choice first."""
+    labels = {s.name for s in sources} | {s.site for s in sources} | {"*"}
+    if table.data and not sources:
+        raise table.fail(next(iter(table.data)), "[precedence] needs a feed with [[sources]]")
+    found: dict[str, tuple[str, ...]] = {}
+    for name in list(table.data):
+        if name not in PRECEDENCE_FIELDS:
+            raise table.fail(name, f"unknown field; expected one of {', '.join(PRECEDENCE_FIELDS)}")
+
+        def known(value: list[Any]) -> str | None:
+            if not value or not all(isinstance(v, str) for v in value):
+                return "expected a non-empty list of source names or kinds"
+            unknown = [v for v in value if v not in labels]
+            if unknown:
+                return f"no source is named or of kind {unknown[0]!r} (known: {', '.join(sorted(labels))})"
+            return None
+
+        found[name] = tuple(table.take(name, list, check=known))
+    table.done()
+    return found
+
+
 def load_feed(path: Path) -> FeedConfig:
     """Read and validate one feed definition; raise ConfigError naming file and key."""
     where = str(path)
@@ -256,8 +413,12 @@ def load_feed(path: Path) -> FeedConfig:
     if not _NAME.match(name):
         raise ConfigError(where, None, "feed file names must be letters, digits, '.', '_', '-'")
     top = _Table(where, "", raw)
-    site = top.take("site", str, required=True)
+    sources = _read_sources(top, path)
+    site = top.take("site", str, required=not sources)
     origin = top.take("origin", str, default="https://www.npr.org", check=_http_url)
+    if sources and (site is not None or "params" in top.data or "origin" in raw):
+        key = "site" if site is not None else ("params" if "params" in top.data else "origin")
+        raise top.fail(key, "a feed with [[sources]] names its sites there, not at the top")
     output = top.take("output", str, default=f"{name}.xml")
     public_url = top.take("public_url", str, check=_http_url)
     max_items = top.take(
@@ -267,13 +428,19 @@ def load_feed(path: Path) -> FeedConfig:
     exclude = top.take("exclude", list, default=[], check=_patterns)
     probe_sizes = top.take("probe_sizes", bool, default=False)
     params = top.table("params").data
+    precedence = _read_precedence(top.table("precedence"), sources)
     channel = _read_channel(top.table("channel", required=True))
     top.done()
+    if sources:  # the first source stands for the feed where one site is shown
+        site = sources[0].site
+        origin = sources[0].url or sources[0].origin or origin
     return FeedConfig(
         name=name,
         path=path,
         site=site,
         origin=origin.rstrip("/"),
+        sources=sources,
+        precedence=MappingProxyType(precedence),
         params=MappingProxyType(dict(params)),
         channel=channel,
         # A built-in definition's relative output goes to the user's data folder.

@@ -9,6 +9,9 @@ Per feed, one folder under the cache directory:
     <cache_dir>/<feed>/pages/      raw page bodies, zlib-compressed, keyed by URL, so a
                                    better parser can re-extract everything offline
     <cache_dir>/<feed>/state       (inside episodes/) the last build's summary
+                                   and "published/<guid>": every item a feed was written
+                                   with, kept forever, so its guid never changes
+    <cache_dir>/<feed>/sources/<name>/   a merged feed's sources, each a store like the above
 
 Records are stored as JSON text, not pickles: a cache written by one version is read
 safely by another, and a schema bump simply makes old records invisible (they are
@@ -25,7 +28,7 @@ import os
 import shutil
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +37,7 @@ from typing import Any, ParamSpec, TypeVar, overload
 import diskcache
 
 from planetrss.errors import CacheError
-from planetrss.models import Audio, Episode, EpisodeRef, Skip
+from planetrss.models import Audio, Episode, EpisodeRef, Published, Skip
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -46,6 +49,7 @@ _EPISODE = f"episode/{SCHEMA}/"
 _SKIP = "skip/"
 _PENDING = "pending/"
 _SIZE = "size/"
+_PUBLISHED = "published/"
 _STATE = "state"
 # Never evict: the cache is the archive's only local copy, not a best-effort cache.
 _SETTINGS: dict[str, Any] = {
@@ -111,8 +115,9 @@ class Store:
             print(len(store.episode_keys()))
     """
 
-    def __init__(self, directory: Path, feed: str) -> None:
-        self.directory = directory / feed
+    def __init__(self, directory: Path, feed: str, *, source: str | None = None) -> None:
+        # A merged feed's sources each have their own namespace inside the feed's folder.
+        self.directory = directory / feed / "sources" / source if source else directory / feed
         try:
             self._episodes = diskcache.Cache(str(self.directory / "episodes"), **_SETTINGS)
             self._pages = diskcache.Cache(str(self.directory / "pages"), **_SETTINGS)
@@ -258,6 +263,37 @@ class Store:
             if isinstance(size, int):
                 found[url] = size
         return found
+
+    # --- published items (guids kept forever) -----------------------------------------
+
+    @_guarded
+    def published(self) -> list[Published]:
+        """Every item a feed was written with (the registry of guids), sorted by guid."""
+        found = []
+        for guid in sorted(self._keys(_PUBLISHED)):
+            text = self._episodes.get(_PUBLISHED + guid)
+            if not isinstance(text, str):
+                continue
+            try:
+                found.append(Published.from_dict(json.loads(text)))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise self._mismatch(exc) from None
+        return found
+
+    @_guarded
+    def save_published(self, records: Iterable[Published]) -> int:
+        """Record items as published (new ones, and changes to known ones); never removes.
+
+        Returns how many records were written: an unchanged feed writes none.
+        """
+        written = 0
+        with self._episodes.transact():
+            for record in records:
+                text = json.dumps(record.to_dict(), sort_keys=True)
+                if self._episodes.get(_PUBLISHED + record.guid) != text:
+                    self._episodes.set(_PUBLISHED + record.guid, text)
+                    written += 1
+        return written
 
     # --- raw pages ------------------------------------------------------------------
 
