@@ -19,16 +19,17 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from planetrss import __version__, feed, sites
+from planetrss import __version__, feed, merge, sites
 from planetrss.check import check_feed
-from planetrss.config import FeedConfig
-from planetrss.crawl import Crawl, CrawlResult, Parser, Progress, probe_sizes
+from planetrss.config import FeedConfig, Source
+from planetrss.crawl import Crawl, CrawlResult, FeedSite, Parser, Progress, crawl_feed, probe_sizes
 from planetrss.errors import (
+    CacheError,
     ConfigError,
     FeedRefusedError,
     LockedError,
@@ -37,7 +38,15 @@ from planetrss.errors import (
     plural,
 )
 from planetrss.http import Fetcher, HttpSettings, make_client
-from planetrss.models import BuildReport, Episode, EpisodeRef, LastBuild, Skip
+from planetrss.models import (
+    BuildReport,
+    Episode,
+    EpisodeRef,
+    Failure,
+    LastBuild,
+    Published,
+    Skip,
+)
 from planetrss.store import SCHEMA, FeedLock, Store, default_cache_dir
 
 if TYPE_CHECKING:
@@ -122,7 +131,9 @@ async def build_async(
     """
     options = options or BuildOptions()
     started = time.perf_counter()
-    site = make_site(config)  # before any network use: a bad definition fails first
+    # Before any network use: a bad definition fails first.
+    sources = make_sources(config) if config.merged else []
+    site = None if config.merged else make_site(config)
     check_output(config)
     cache_dir = options.cache_dir or default_cache_dir()
     lock = FeedLock(cache_dir, config.name)
@@ -142,6 +153,10 @@ async def build_async(
     try:
         store = await io.run(Store, cache_dir, config.name)
         try:
+            if site is None:
+                return await _build_merged(
+                    config, options, sources, store, io, started, client, parser, on_progress
+                )
             return await _build_locked(
                 config, options, site, store, io, started, client, parser, on_progress
             )
@@ -490,3 +505,387 @@ def _check_nothing_dropped(config: FeedConfig, keys: set[str]) -> None:
             f"{config.output} has (guids {shown}); {config.output} left as it was "
             "(--force writes it anyway)"
         )
+
+
+# --- several sources, one feed (planetrss.merge) ----------------------------------------------
+
+
+def make_sources(config: FeedConfig) -> list[tuple[Source, sites.Site]]:
+    """The sites of a [[sources]] feed; errors name the source (``sources[1].params.x``)."""
+    found = []
+    for source in config.sources:
+        try:
+            kind = sites.get(source.site)
+        except KeyError as exc:
+            raise ConfigError(str(config.path), f"{source.where}.site", str(exc.args[0])) from None
+        origin = source.url or source.origin
+        if origin is None:
+            raise ConfigError(
+                str(config.path),
+                f"{source.where}.origin",
+                "missing: expected the site's origin (or url = the feed's URL or file)",
+            )
+        try:
+            site = kind.from_params(origin, source.params)
+        except sites.SiteParamError as exc:
+            key = "url" if exc.key == "url" else f"params.{exc.key}"
+            raise ConfigError(str(config.path), f"{source.where}.{key}", str(exc)) from None
+        found.append((source, site))
+    return found
+
+
+@dataclass
+class _SourceRun:
+    """One source's part in a merged build."""
+
+    source: Source
+    site: sites.Site
+    store: Store
+    result: CrawlResult = field(default_factory=CrawlResult)
+    error: str | None = None  # why this source gave nothing this time (its cache still counts)
+
+
+async def _build_merged(
+    config: FeedConfig,
+    options: BuildOptions,
+    sources: list[tuple[Source, sites.Site]],
+    feed_store: Store,
+    io: _StoreThread,
+    started: float,
+    client: httpx.AsyncClient,
+    parser: Parser,
+    on_progress: Callable[[Progress], None] | None,
+) -> BuildReport:
+    """Crawl every source concurrently (each in its own store), merge, write one feed.
+
+    A source that fails is reported and the feed is built from the others (and from what
+    the failed one gave in earlier builds): exit status 1, like a failed page.
+    """
+    timings: dict[str, float] = {}
+    fetcher = Fetcher(client, options.http)
+    probing = options.probe_sizes or config.probe_sizes
+    cache_dir = feed_store.directory.parent
+    runs = [
+        _SourceRun(s, site, await io.run(lambda s=s: Store(cache_dir, config.name, source=s.name)))
+        for s, site in sources
+    ]
+    try:
+        mark = time.perf_counter()
+        async with asyncio.TaskGroup() as group:
+            for run in runs:
+                group.create_task(
+                    _crawl_source(config, options, run, io, parser, fetcher, probing, on_progress)
+                )
+        timings["crawl"] = time.perf_counter() - mark
+        failed_sources = [run for run in runs if run.error is not None]
+        counts = [await io.run(lambda r=run: len(r.store.episode_keys())) for run in runs]
+        if not any(counts):
+            first = failed_sources[0] if failed_sources else runs[0]
+            raise NothingUsableError(
+                f"{config.name}: no source gave any episode "
+                f"({first.source.name}: {first.error or 'no episodes found'}); "
+                f"{config.output} left as it was"
+            )
+        mark = time.perf_counter()
+        if probing:
+            await _probe_merged_sizes(config, feed_store, runs, io, fetcher)
+            timings["probe_sizes"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+        state = await io.run(feed_store.state)
+        in_feed, size, written, state = await io.run(
+            _publish_merged, config, options, feed_store, runs, state, probing
+        )
+        timings["render"] = time.perf_counter() - mark
+    finally:
+        for run in runs:
+            await io.run(run.store.close)
+    failed: list[Failure] = [f for run in runs for f in run.result.failed]
+    failed += [
+        Failure(
+            run.source.url or run.source.origin or run.source.name,
+            f"source {run.source.name!r}: {run.error}",
+        )
+        for run in failed_sources
+    ]
+    new = sum(len(run.result.new) for run in runs)
+    await io.run(
+        feed_store.save_state,
+        {
+            **state,
+            "last_build": datetime.now(UTC).isoformat(timespec="seconds"),
+            "episodes": sum(counts),
+            "output": str(config.output),
+            "new": new,
+            "failed": len(failed),
+        },
+    )
+    return BuildReport(
+        feed=config.name,
+        output=str(config.output),
+        episodes_in_feed=in_feed,
+        new=new,
+        cached=sum(counts) - new,
+        skipped=tuple(s for run in runs for s in run.result.skipped),
+        failed=tuple(failed),
+        requests=fetcher.requests,
+        listing_pages=sum(run.result.listing_pages for run in runs),
+        bytes_written=size,
+        written=written,
+        seconds=time.perf_counter() - started,
+        timings=timings,
+    )
+
+
+async def _crawl_source(
+    config: FeedConfig,
+    options: BuildOptions,
+    run: _SourceRun,
+    io: _StoreThread,
+    parser: Parser,
+    fetcher: Fetcher,
+    probing: bool,
+    on_progress: Callable[[Progress], None] | None,
+) -> None:
+    """Crawl one source into its store; a failure is recorded in `run`, never raised."""
+    store = run.store
+    state = await io.run(store.state)
+    full = options.full or options.reparse or state.get("walk_incomplete", False)
+    try:
+        if isinstance(run.site, FeedSite):
+            run.result = await _crawl_feed_source(run, io, parser, fetcher, state, full)
+        else:
+            if options.reparse:
+                await _reparse(run.site, store, parser, io)
+            await io.run(store.save_state, {**state, "walk_incomplete": True})
+            run.result = await _crawl(
+                run.site, store, io, parser, fetcher, full, probing, on_progress
+            )
+            await io.run(
+                store.save_state, {**state, "walk_incomplete": not run.result.walk_complete}
+            )
+        keys = await io.run(store.episode_keys)
+        _check_usable(config, run.result, options, episodes_cached=len(keys))
+    except NothingUsableError as exc:
+        run.error = str(exc).removeprefix(f"{config.name}: ")
+
+
+async def _crawl_feed_source(
+    run: _SourceRun,
+    io: _StoreThread,
+    parser: Parser,
+    fetcher: Fetcher,
+    state: dict[str, Any],
+    full: bool,
+) -> CrawlResult:
+    """Read a feed source (conditional GET, next pages) and store its complete items."""
+    site = run.site
+    assert isinstance(site, FeedSite)
+    store = run.store
+    result = CrawlResult()
+    known = await io.run(store.episode_keys)
+    crawl = await crawl_feed(
+        site,
+        fetcher,
+        parser,
+        known=known,
+        full=full,
+        etag=None if full else state.get("etag"),
+        last_modified=None if full else state.get("last_modified"),
+    )
+    result.failed.extend(crawl.failed)
+    result.walk_complete = crawl.walk_complete
+    if crawl.pages is None:
+        return result  # unchanged since the last build
+
+    def save() -> None:
+        for page in crawl.pages or ():
+            result.listing_pages += 1
+            for episode in page.episodes:
+                if store.episode(episode.key) != episode:  # new, or changed at the source
+                    ref = EpisodeRef(episode.key, page.url, episode.title, episode.published)
+                    store.save_episode(episode, ref)
+                    if episode.key not in known:
+                        result.new.append(episode.key)
+            for skip in page.skips:
+                if skip.key not in known:  # a feed's glitch never deletes an episode
+                    store.save_skip(skip)
+                    result.skipped.append(skip)
+        if crawl.walk_complete:
+            validators = {"etag": crawl.etag, "last_modified": crawl.last_modified}
+            store.save_state({**state, **validators})
+
+    await io.run(save)
+    if crawl.pages == [] and crawl.failed:
+        first = crawl.failed[0]
+        raise NothingUsableError(f"{first.url}: {first.reason}")
+    return result
+
+
+def _merge_inputs(
+    config: FeedConfig, runs: list[_SourceRun], published: list[Published]
+) -> merge.MergeResult:
+    """Match every source's stored episodes with what was published before."""
+    kinds = {run.source.name: run.source.site for run in runs}
+    candidates = [
+        merge.Candidate.of(run.source.name, episode)
+        for run in runs
+        for episode in run.store.all_episodes()
+    ]
+    return merge.match(candidates, published, kinds=kinds, precedence=config.precedence)
+
+
+def _published_before(config: FeedConfig, feed_store: Store) -> list[Published]:
+    """The registry, plus the items of the feed file it does not know (a lost cache, or
+    a feed first written before the registry existed): their guids must not change."""
+    registry = feed_store.published()
+    known = {p.guid for p in registry}
+    return registry + [p for p in feed.read_published(config.output) if p.guid not in known]
+
+
+def _publish_merged(
+    config: FeedConfig,
+    options: BuildOptions,
+    feed_store: Store,
+    runs: list[_SourceRun],
+    state: dict[str, Any],
+    probing: bool,
+) -> tuple[int, int, bool, dict[str, Any]]:
+    """Merge, then render, check and write the feed unless it is current (blocking)."""
+    result = _merge_inputs(config, runs, _published_before(config, feed_store))
+    parts = [
+        f"{m.guid}={','.join(f'{s}:{k}' for s, k in (c.member for c in m.members))}"
+        for m in result.episodes
+    ]
+    inputs = _feed_inputs(config, set(parts), probing)
+    if not options.reparse and _feed_is_current(config, state, inputs):
+        return state["episodes_in_feed"], state["feed_bytes"], False, state
+    if not options.force:
+        _check_nothing_dropped(config, {m.guid for m in result.episodes})
+    kinds = {run.source.name: run.source.site for run in runs}
+    episodes = MergedEpisodes(
+        result.episodes,
+        {run.source.name: run.store for run in runs},
+        merge.Precedence(kinds, config.precedence),
+        feed_store.sizes() if probing else {},
+    )
+    in_feed = 0
+
+    def render(out: feed.ByteSink) -> None:
+        nonlocal in_feed
+        in_feed = feed.render_feed_to(config, episodes, out)
+
+    output = feed.write_feed_stream(
+        config.output, render, check=lambda path: _check_feed(config, path)
+    )
+    # Written (or already there): from now on these guids are the episodes' for good.
+    feed_store.save_published(episodes.records.values())
+    return (
+        in_feed,
+        output.size,
+        output.written,
+        {
+            **state,
+            "feed_inputs": inputs,
+            "feed_sha256": output.sha256,
+            "feed_bytes": output.size,
+            "episodes_in_feed": in_feed,
+            "matches": result.rule_counts(),
+        },
+    )
+
+
+class MergedEpisodes(Sequence[Episode]):
+    """The merged feed's episodes, each combined from its members' stores when reached.
+
+    Remembers the published record of every episode it produced (`records`), which the
+    registry keeps once the feed is written.
+    """
+
+    def __init__(
+        self,
+        merged: Sequence[merge.Merged],
+        stores: dict[str, Store],
+        precedence: merge.Precedence,
+        sizes: dict[str, int],
+    ) -> None:
+        self.merged = merged
+        self.stores = stores
+        self.precedence = precedence
+        self.sizes = sizes
+        self.records: dict[str, Published] = {}
+
+    def __len__(self) -> int:
+        return len(self.merged)
+
+    @overload
+    def __getitem__(self, index: int) -> Episode: ...
+    @overload
+    def __getitem__(self, index: slice) -> MergedEpisodes: ...
+    def __getitem__(self, index: int | slice) -> Episode | MergedEpisodes:
+        if isinstance(index, slice):
+            return MergedEpisodes(self.merged[index], self.stores, self.precedence, self.sizes)
+        merged = self.merged[index]
+        members = {}
+        for candidate in merged.members:
+            episode = self.stores[candidate.source].episode(candidate.key)
+            if episode is None:
+                raise CacheError(f"episode {candidate.key!r} left the cache while being read")
+            members[candidate.member] = episode
+        episode = merge.combine(merged, members, self.precedence)
+        if episode.audio_size is None and episode.audio_url in self.sizes:
+            episode = replace(episode, audio_size=self.sizes[episode.audio_url])
+        self.records[merged.guid] = merge.published_record(merged, episode)
+        return episode
+
+
+async def _probe_merged_sizes(
+    config: FeedConfig,
+    feed_store: Store,
+    runs: list[_SourceRun],
+    io: _StoreThread,
+    fetcher: Fetcher,
+) -> None:
+    """HEAD the audio of merged episodes whose length no source gives (once per URL)."""
+
+    def unknown() -> list[str]:
+        result = _merge_inputs(config, runs, _published_before(config, feed_store))
+        kinds = {run.source.name: run.source.site for run in runs}
+        sizes = feed_store.sizes()
+        episodes = MergedEpisodes(
+            result.episodes,
+            {run.source.name: run.store for run in runs},
+            merge.Precedence(kinds, config.precedence),
+            sizes,
+        )
+        return [e.audio_url for e in feed.select_episodes(config, episodes) if e.audio_size is None]
+
+    found, failures = await probe_sizes(fetcher, await io.run(unknown))
+    for url, size in found.items():
+        await io.run(feed_store.save_size, url, size)
+    if failures and runs:
+        runs[0].result.failed.extend(failures)
+
+
+def merged_episodes(
+    config: FeedConfig, cache_dir: Path | None = None
+) -> list[tuple[Episode, tuple[str, ...]]]:
+    """The feed's episodes as the next build would publish them, newest first, each with
+    the names of the sources it comes from (`planetrss episodes`). Blocking: reads the cache."""
+    directory = cache_dir or default_cache_dir()
+    with Store(directory, config.name) as feed_store:
+        if not config.merged:
+            return [(e, (config.site,)) for e in feed_store.episodes()]
+        stores = {s.name: Store(directory, config.name, source=s.name) for s in config.sources}
+        try:
+            runs = [_SourceRun(s, site, stores[s.name]) for s, site in make_sources(config)]
+            result = _merge_inputs(config, runs, _published_before(config, feed_store))
+            kinds = {s.name: s.site for s in config.sources}
+            episodes = MergedEpisodes(
+                result.episodes, stores, merge.Precedence(kinds, config.precedence), {}
+            )
+            found = [(episodes[i], m.sources) for i, m in enumerate(result.episodes)]
+        finally:
+            for store in stores.values():
+                store.close()
+    found.sort(key=lambda pair: (pair[0].published, pair[0].key), reverse=True)
+    return found

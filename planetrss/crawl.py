@@ -24,12 +24,14 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar, cast
+from pathlib import Path
+from typing import Protocol, TypeVar, cast, runtime_checkable
+from urllib.parse import urlsplit
 
 from planetrss import parse_worker
 from planetrss.errors import PlanetrssError
 from planetrss.http import Fetcher, FetchError
-from planetrss.models import Episode, EpisodeRef, Failure, Listing, Skip
+from planetrss.models import Episode, EpisodeRef, Failure, FeedPage, Listing, Skip
 from planetrss.sites.base import Site
 
 T = TypeVar("T")
@@ -282,6 +284,10 @@ class Parser:
         self, site: Site, ref: EpisodeRef, url: str, text: str
     ) -> tuple[Episode | Skip, float]:
         return await self._run(site.parse_episode, ref, url, text)
+
+    async def run(self, fn: Callable[..., T], *args: object) -> tuple[T, float]:
+        """Any pure, picklable parse function, off the loop: (its result, seconds)."""
+        return await self._run(fn, *args)
 
     async def listing(self, site: Site, url: str, text: str) -> tuple[Listing, float]:
         # In a worker too, never in a thread of this process: a listing page is the
@@ -537,3 +543,98 @@ async def probe_sizes(fetcher: Fetcher, urls: list[str]) -> tuple[dict[str, int]
         for url in dict.fromkeys(urls):  # each URL once, in order
             group.create_task(probe(url))
     return sizes, failures
+
+
+# --- a source that is itself a feed --------------------------------------------------------
+
+
+@dataclass
+class FeedCrawl:
+    """What reading a feed source gave: its pages (newest first), or None when it is
+    unchanged since last time (HTTP 304), and the validators to send next time."""
+
+    pages: list[FeedPage] | None = None
+    failed: list[Failure] = field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    walk_complete: bool = False
+
+
+#: A paged feed longer than this is refused past it (a loop of next links, a trap).
+MAX_FEED_PAGES = 1000
+
+
+@runtime_checkable
+class FeedSite(Protocol):
+    """A site whose pages are feed documents (the rss kind): `origin` is the first one's
+    URL or file path."""
+
+    @property
+    def origin(self) -> str: ...
+    def parse_feed(self, url: str, data: bytes) -> FeedPage: ...
+
+
+async def crawl_feed(
+    site: FeedSite,
+    fetcher: Fetcher,
+    parser: Parser,
+    *,
+    known: set[str],
+    full: bool,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> FeedCrawl:
+    """Read a feed source: its first page by a conditional GET (or from its file), then
+    the RFC 5005 ``rel="next"`` pages, until a page whose oldest item is `known` (all
+    pages when `full`). Every item is complete: no episode page is fetched.
+
+    Failures are recorded, not raised: a page that cannot be read ends the walk (and the
+    next build walks again, since the validators are only for a complete walk).
+    """
+    crawl = FeedCrawl(etag=etag, last_modified=last_modified)
+    seen: set[str] = set()
+    url: str | None = site.origin
+    pages: list[FeedPage] = []
+    while url is not None and url not in seen and len(pages) < MAX_FEED_PAGES:
+        seen.add(url)
+        try:
+            if urlsplit(url).scheme not in ("http", "https"):  # a file path
+                data: bytes | None = await asyncio.to_thread(_read_file, url)
+            elif not pages:  # only the first page: a paged feed's later pages rarely change
+                answer = await fetcher.get_if_changed(url, etag, last_modified)
+                if answer.body is None:
+                    crawl.walk_complete = True
+                    return crawl  # 304: nothing new
+                data, crawl.etag, crawl.last_modified = (
+                    answer.body,
+                    answer.etag,
+                    answer.last_modified,
+                )
+            else:
+                data = await fetcher.get_bytes(url)
+        except FetchError as exc:
+            crawl.failed.append(Failure(url, exc.reason))
+            break
+        except OSError as exc:
+            crawl.failed.append(Failure(url, f"cannot read the feed file: {exc.strerror or exc}"))
+            break
+        try:
+            page, _ = await parser.run(site.parse_feed, url, data)
+        except ValueError as exc:
+            crawl.failed.append(Failure(url, str(exc)))
+            break
+        pages.append(page)
+        oldest = page.episodes[-1].key if page.episodes else None
+        if not full and oldest is not None and oldest in known:
+            url = None  # newest first: the older pages are known too
+            break
+        url = page.next_url
+    crawl.walk_complete = not crawl.failed
+    if not crawl.walk_complete:  # validators describe a document read whole
+        crawl.etag = crawl.last_modified = None
+    crawl.pages = pages
+    return crawl
+
+
+def _read_file(path: str) -> bytes:
+    return Path(path).read_bytes()

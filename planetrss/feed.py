@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import email.utils
 import hashlib
 import html
 import io
@@ -37,7 +38,7 @@ from lxml import etree
 
 from planetrss import __version__
 from planetrss.config import FeedConfig
-from planetrss.models import Episode
+from planetrss.models import Episode, Published
 from planetrss.standards import podcast_guid
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -494,6 +495,50 @@ def read_guids(path: Path) -> set[str]:
     except etree.XMLSyntaxError:
         return set()  # a broken previous feed is nothing to protect
     return guids
+
+
+def read_published(path: Path) -> list[Published]:
+    """The items of an existing feed file as published records (guid, title, pubDate,
+    link, enclosure, duration): what a build whose cache was lost matches its episodes
+    against to keep their guids. Empty when there is no readable file."""
+    found: list[Published] = []
+    try:
+        with path.open("rb") as handle:
+            for _, item in etree.iterparse(
+                handle, events=("end",), tag="item", resolve_entities=False, no_network=True
+            ):
+                parent = item.getparent()
+                if parent is not None and parent.tag == "channel":
+                    record = _published_item(item)
+                    if record is not None:
+                        found.append(record)
+                _drop_item(item)
+    except (OSError, etree.XMLSyntaxError):
+        return []
+    return found
+
+
+def _published_item(item: Any) -> Published | None:
+    def text(tag: str) -> str:
+        return (item.findtext(tag) or "").strip()
+
+    guid = text("guid")
+    try:
+        published = email.utils.parsedate_to_datetime(text("pubDate"))
+    except (TypeError, ValueError, IndexError):
+        return None
+    if not guid or published.tzinfo is None:
+        return None
+    enclosure = item.find("enclosure")
+    duration = text(f"{{{ITUNES_NS}}}duration")
+    return Published(
+        guid=guid,
+        title=text("title"),
+        published=published,
+        url=text("link"),
+        audio_url=(enclosure.get("url") or "") if enclosure is not None else "",
+        duration=int(duration) if duration.isdigit() else None,
+    )
 
 
 def _drop_item(item: Any) -> None:

@@ -320,12 +320,30 @@ class Fetcher:
         """The raw body of `url` (for documents that declare their own encoding, like XML)."""
         return (await self._request("GET", url)).data
 
+    async def get_if_changed(
+        self, url: str, etag: str | None = None, last_modified: str | None = None
+    ) -> Conditional:
+        """A conditional GET: `body` is None when the server answers 304 Not Modified.
+
+        The validators of the last answer go back as If-None-Match / If-Modified-Since;
+        the new answer's come back in the result, to be remembered once it is used.
+        """
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        body = await self._request("GET", url, headers)
+        if body.status == 304:
+            return Conditional(None, etag, last_modified)
+        return Conditional(body.data, body.etag, body.last_modified)
+
     async def head_size(self, url: str) -> int | None:
         """Content-Length from a HEAD request, or None when the server does not say."""
         length = (await self._request("HEAD", url)).length
         return int(length) if length.isdigit() else None
 
-    async def _request(self, method: str, url: str) -> _Body:
+    async def _request(self, method: str, url: str, headers: dict[str, str] | None = None) -> _Body:
         limit = self.host_limit(url)
         attempt = 0
         while True:
@@ -334,7 +352,7 @@ class Fetcher:
                 async with limit:
                     self.requests += 1
                     async with asyncio.timeout(self.settings.deadline):
-                        return await self._once(method, url)
+                        return await self._once(method, url, headers)
             except _Retryable as exc:
                 if exc.status == 429:
                     limit.slow_down()
@@ -356,9 +374,11 @@ class Fetcher:
             attempt += 1
             await self._sleep(delay)  # outside the host limit: a waiting task holds no slot
 
-    async def _once(self, method: str, url: str) -> _Body:
-        async with self.client.stream(method, url) as response:
+    async def _once(self, method: str, url: str, headers: dict[str, str] | None) -> _Body:
+        async with self.client.stream(method, url, headers=headers) as response:
             status = response.status_code
+            if status == 304 and headers:
+                return _Body(b"", "utf-8", "", status=304)
             if status in RETRY_STATUSES:
                 raise _Retryable(
                     f"HTTP {status}", status, retry_after(response.headers.get("Retry-After"))
@@ -377,7 +397,8 @@ class Fetcher:
                 body += chunk
                 if len(body) > cap:
                     raise FetchError(url, f"response exceeds the {cap}-byte cap")
-            return _Body(bytes(body), encoding, declared)
+            validators = (response.headers.get("ETag"), response.headers.get("Last-Modified"))
+            return _Body(bytes(body), encoding, declared, 200, *validators)
 
 
 @dataclass(frozen=True)
@@ -385,6 +406,18 @@ class _Body:
     data: bytes
     encoding: str
     length: str  # the Content-Length header, "" when absent
+    status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Conditional:
+    """A conditional GET's answer: `body` None means unchanged (304)."""
+
+    body: bytes | None
+    etag: str | None
+    last_modified: str | None
 
 
 class _Retryable(Exception):

@@ -65,6 +65,18 @@ class Listing:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedPage:
+    """What one feed document (a source that is itself a feed) holds: complete episodes,
+    the items left out, and the next page of a paged feed (RFC 5005)."""
+
+    url: str
+    episodes: tuple[Episode, ...] = ()
+    skips: tuple[Skip, ...] = ()
+    next_url: str | None = None
+    item_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Episode:
     """Everything a feed item needs, extracted from a site's pages."""
 

@@ -225,6 +225,15 @@ class Store:
         return StoredEpisodes(self, [key for _, key in order], self.sizes() if probed_sizes else {})
 
     @_guarded
+    def all_episodes(self) -> Iterator[Episode]:
+        """Every stored episode, read once each, in no particular order."""
+        for record in self._records():
+            try:
+                yield Episode.from_dict(record["episode"])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise self._mismatch(exc) from None
+
+    @_guarded
     def episode(self, key: str) -> Episode | None:
         """One stored episode, or None when there is none under `key`."""
         text = self._episodes.get(_EPISODE + key)

@@ -19,6 +19,7 @@ ALLOWED = {
     "sites": {"models", "sites"},
     "http": {"__init__"},
     "store": {"models", "errors"},
+    "merge": {"models"},
     "feed": {"__init__", "config", "models", "standards"},
     "crawl": {"http", "models", "sites", "errors", "parse_worker"},
     "parse_worker": {"sites"},
@@ -34,6 +35,7 @@ ALLOWED = {
         "models",
         "store",
         "check",
+        "merge",
     },
     "cli": {
         "__init__",

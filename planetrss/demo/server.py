@@ -125,6 +125,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.send_error(500)
             raise
+        etag = dict(response.headers).get("ETag")
+        if (
+            etag is not None
+            and response.status == 200
+            and self.headers.get("If-None-Match") == etag
+        ):
+            # A conditional GET of an unchanged document (the official-style feed).
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)

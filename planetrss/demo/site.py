@@ -13,6 +13,9 @@ URL scheme (paths on the demo server's origin):
     /YYYY/MM/DD/nx-s1-<7 digits>/<slug>                        episode page (newest 5%)
     /transcripts/<story id>                                    transcript page (about half)
     /media/<story id>.mp3                                      audio: Content-Length only matters
+    /feeds/<podcast id>/podcast.xml                            the official-style feed: the newest
+                                                               `official_items` episodes
+    /track/<id>/<host>/<path>                                  a tracker: redirects to http://<host>/<path>
     /podcasts/<podcast id>/planet-money                        the show's page
     /robots.txt
 
@@ -28,6 +31,7 @@ Example:
 from __future__ import annotations
 
 import base64
+import email.utils
 import hashlib
 import html
 import json
@@ -35,6 +39,7 @@ import math
 import re
 import struct
 import unicodedata
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -280,7 +285,9 @@ _EPISODE = re.compile(
     r"(?P<key>\d+|nx-s1-\d+)(?:/(?P<slug>[^/]*))?/?"
 )
 _TRANSCRIPT = re.compile(r"/transcripts/(?P<key>[^/]+)/?")
-_MEDIA = re.compile(r"/media/(?P<key>[^/]+)\.mp3")
+_MEDIA = re.compile(r"/media/(?:NPR)?(?P<key>[^/]+)\.mp3")
+_OFFICIAL = re.compile(r"/feeds/(?P<pid>[^/]+)/podcast\.xml")
+_TRACKER = re.compile(r"/track/[^/]+/(?P<target>[^/]+/.+)")
 _SHOW = re.compile(r"/podcasts/(?P<pid>[^/]+)(?:/[^/]*)?/?")
 
 
@@ -299,6 +306,7 @@ class DemoSite:
         seed: int = 0,
         page_bytes: int = 90_000,
         origin: str = DEFAULT_ORIGIN,
+        official_items: int = 40,
     ) -> None:
         if episodes < 0:
             raise ValueError(f"episodes must be >= 0, not {episodes}")
@@ -306,6 +314,7 @@ class DemoSite:
         self.seed = seed
         self.page_bytes = page_bytes
         self.origin = origin.rstrip("/")
+        self.official_items = official_items
         self._initial = episodes
         self._count = episodes
         self._gap = (_END - _START) / max(episodes, 1)
@@ -822,6 +831,80 @@ class DemoSite:
 
     # -- routing -------------------------------------------------------------------------
 
+    # -- the official-style feed ------------------------------------------------------------
+
+    @property
+    def official_url(self) -> str:
+        return f"{self.origin}/feeds/{self.podcast_id}/podcast.xml"
+
+    def official_guid(self, index: int) -> str:
+        """The UUID the official feed gives episode `index` (unrelated to its story id)."""
+        return str(uuid.UUID(hashlib.md5(f"{self.seed}:{index}:guid".encode()).hexdigest()))
+
+    def official_episodes(self) -> list[DemoEpisode]:
+        """The episodes the official feed lists: the newest `official_items` playable ones."""
+        found: list[DemoEpisode] = []
+        for index in range(self._count, 0, -1):
+            if len(found) >= self.official_items:
+                break
+            episode = self.episode(index)
+            if episode.in_feed:
+                found.append(episode)
+        return found
+
+    def official_audio_url(self, ep: DemoEpisode) -> str:
+        """Through a tracker on this site; a third of them name the story, a third are a
+        re-encoded file (another name: only title, day and duration match it)."""
+        host = urlsplit(self.origin).netloc
+        name = f"NPR{ep.key}" if ep.index % 3 == 2 else ep.key
+        query = f"?awEpisodeId={ep.key}&e={ep.key}" if ep.index % 3 == 0 else ""
+        return f"{self.origin}/track/demo-{self.podcast_id}/{host}/media/{name}.mp3{query}"
+
+    def official_feed(self) -> bytes:
+        """An NPR-style official feed: UUID guids (half with NPR's misspelt isPermalink),
+        exact lengths, durations, yes/no explicit, HTML in descriptions, a tracking
+        prefix the site's own audio URLs lack, and <link> on a third of the items."""
+        items = []
+        for ep in self.official_episodes():
+            guid_attr = ' isPermalink="false"' if ep.index % 2 else ""
+            link = f"\n      <link>{_esc(ep.url)}</link>" if ep.index % 3 == 0 else ""
+            number = f"\n      <itunes:episode>{ep.number}</itunes:episode>" if ep.number else ""
+            newsletter = (
+                ' | Subscribe to our weekly newsletter <a href="https://www.npr.org/newsletter/'
+                'money?utm_source=rss_feed_copy&utm_medium=podcast">here</a>.'
+            )
+            items.append(
+                f"""    <item>
+      <title>{_esc(ep.title)} </title>
+      <description><![CDATA[{ep.teaser}{newsletter}]]></description>
+      <pubDate>{email.utils.format_datetime(ep.published)}</pubDate>
+      <guid{guid_attr}>{self.official_guid(ep.index)}</guid>{link}
+      <itunes:title>{_esc(ep.title)}</itunes:title>{number}
+      <itunes:image href="{_esc(ep.image_url)}"/>
+      <itunes:duration>{ep.duration}</itunes:duration>
+      <itunes:explicit>no</itunes:explicit>
+      <itunes:episodeType>full</itunes:episodeType>
+      <enclosure url="{_esc(self.official_audio_url(ep))}" length="{ep.size}" type="audio/mpeg"/>
+    </item>"""
+            )
+        newest = (
+            email.utils.format_datetime(self.episode(self._count).published) if self._count else ""
+        )
+        body = "\n".join(items)
+        return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" xmlns:content="http://purl.org/rss/1.0/modules/content/" version="2.0">
+  <channel>
+    <title>{SHOW_TITLE}</title>
+    <link>{_esc(self.show_url)}</link>
+    <description><![CDATA[The economy explained (the demo site's official feed).]]></description>
+    <language>en</language>
+    <itunes:explicit>no</itunes:explicit>
+    <lastBuildDate>{newest}</lastBuildDate>
+{body}
+  </channel>
+</rss>
+""".encode()
+
     def classify(self, target: str) -> Kind:
         """The kind of request `target` is (for the server's counters), without rendering."""
         path = urlsplit(target).path
@@ -833,7 +916,7 @@ class DemoSite:
             return "episode"
         if _TRANSCRIPT.fullmatch(path):
             return "transcript"
-        if _MEDIA.fullmatch(path):
+        if _MEDIA.fullmatch(path) or _TRACKER.fullmatch(path):
             return "media"
         return "other"
 
@@ -874,6 +957,19 @@ class DemoSite:
                 return _not_found("media")
             size = self.episode(index).size
             return Response(200, "media", content_type="audio/mpeg", length=size)
+        if (m := _OFFICIAL.fullmatch(path)) and m["pid"] == self.podcast_id:
+            body = self.official_feed()
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            return Response(
+                200,
+                "other",
+                body,
+                "application/rss+xml; charset=utf-8",
+                headers=(("ETag", etag),),
+            )
+        if m := _TRACKER.fullmatch(path):
+            location = f"http://{m['target']}" + (f"?{parts.query}" if parts.query else "")
+            return Response(302, "media", _moved(location), headers=(("Location", location),))
         if (m := _SHOW.fullmatch(path)) and m["pid"] == self.podcast_id:
             return Response(200, "other", self.show_page())
         if path == "/robots.txt":

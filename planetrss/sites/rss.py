@@ -27,19 +27,8 @@ from html.parser import HTMLParser
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
-from planetrss.models import Episode, EpisodeRef, Listing, Skip
+from planetrss.models import Audio, Episode, EpisodeRef, FeedPage, Listing, Skip
 from planetrss.sites.base import Site, SiteParamError
-
-
-@dataclass(frozen=True, slots=True)
-class FeedPage:
-    """What one feed document holds: complete episodes, items left out, the next page."""
-
-    url: str
-    episodes: tuple[Episode, ...] = ()
-    skips: tuple[Skip, ...] = ()
-    next_url: str | None = None
-    item_count: int = 0
 
 
 class _Text(HTMLParser):
@@ -270,7 +259,15 @@ class RssSite(Site):
     def parse_listing(self, url: str, text: str) -> Listing:
         page = parse_feed(url, text.encode("utf-8"))
         refs = tuple(
-            EpisodeRef(e.key, e.url or url, e.title, e.published, e.summary, e.image_url)
+            EpisodeRef(
+                e.key,
+                e.url or url,
+                e.title,
+                e.published,
+                e.summary,
+                e.image_url,
+                Audio(e.audio_url, e.duration, e.audio_size),
+            )
             for e in page.episodes
         )
         return Listing(url, refs, page.skips, page.item_count)
