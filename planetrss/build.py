@@ -717,7 +717,8 @@ async def _crawl_feed_source(
     await io.run(save)
     if crawl.pages == [] and crawl.failed:
         first = crawl.failed[0]
-        raise NothingUsableError(f"{first.url}: {first.reason}")
+        where = "" if first.url == site.origin else f"{first.url}: "
+        raise NothingUsableError(f"{where}{first.reason}")
     return result
 
 
