@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from planetrss.build import BuildOptions
     from planetrss.crawl import Progress
-    from planetrss.models import BuildReport
+    from planetrss.models import BuildReport, Episode
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -425,16 +425,27 @@ def episodes_command(
 ) -> None:
     """Print what the cache holds for a feed, newest first (a debugging view).
 
+    For a feed of several [[sources]], each episode as the next build publishes it
+    (its guid, merged fields) and the sources it comes from.
+
     Example: planetrss episodes planetmoney --json
     """
     from planetrss.store import Store, default_cache_dir
 
     try:
         config = load_feed(find_feed(feed_name, feeds_dir))
-        with Store(cache_dir or default_cache_dir(), config.name) as store:
-            episodes = store.episodes()
+        if config.merged:
+            from planetrss.build import merged_episodes
+
+            merged = merged_episodes(config, cache_dir)
+        else:
+            with Store(cache_dir or default_cache_dir(), config.name) as store:
+                episodes = store.episodes()
     except PlanetrssError as error:
         raise _fail(error) from None
+    if config.merged:
+        _print_merged(merged, as_json)
+        return
     if as_json:
         typer.echo(json.dumps([e.to_dict() for e in episodes], indent=2, ensure_ascii=False))
         return
@@ -444,6 +455,21 @@ def episodes_command(
         )
         typer.echo(
             f"{episode.published:%Y-%m-%d}  {episode.key:>14}  {duration:>6}  {episode.title}"
+        )
+
+
+def _print_merged(merged: list[tuple[Episode, tuple[str, ...]]], as_json: bool) -> None:
+    if as_json:
+        rows = [{**e.to_dict(), "sources": list(names)} for e, names in merged]
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for episode, names in merged:
+        duration = (
+            f"{episode.duration // 60}:{episode.duration % 60:02d}" if episode.duration else "?"
+        )
+        typer.echo(
+            f"{episode.published:%Y-%m-%d}  {episode.key:>36}  {duration:>6}  "
+            f"{'+'.join(names):<16}  {episode.title}"
         )
 
 
@@ -474,14 +500,16 @@ def demo_command(
     cache_dir: CacheDir = None,
     feeds_dir: FeedsDir = None,
 ) -> None:
-    """Build the demo feed from the embedded demo site, served on 127.0.0.1.
+    """Build the demo feeds from the embedded demo site, served on 127.0.0.1.
 
     Serves the demo site at its definition's origin (http://127.0.0.1:8765), runs the
     real pipeline against it (HTTP, parsing, the disk cache, rendering, an atomic
     write) and stops the server. No network beyond loopback is used. Every run starts
     from an empty cache, so it shows the whole pipeline; the cache is left behind for
     `planetrss feeds` and `planetrss episodes demo`. The feed goes to
-    ~/.local/share/planetrss/demo.xml unless --output says otherwise.
+    ~/.local/share/planetrss/demo.xml unless --output says otherwise. A second feed,
+    demo-merged.xml beside it, merges the site's official-style feed with its archive
+    (`planetrss episodes demo-merged` shows each episode's sources).
 
     Example: planetrss demo --episodes 300
     """
@@ -496,10 +524,13 @@ def demo_command(
 
     try:
         config = load_feed(find_feed("demo", feeds_dir))
+        # The same site as two sources, its official-style feed and its archive, merged.
+        merged = load_feed(find_feed("demo-merged", feeds_dir))
     except PlanetrssError as error:
         raise _fail(error) from None
     if output is not None:
         config = config.with_output(output)
+        merged = merged.with_output(output.with_name(merged.output.name))
     home = urlsplit(config.origin).port or 80
     with ExitStack() as stack:
         try:
@@ -527,14 +558,18 @@ def demo_command(
         # Start from nothing: the demo shows the whole pipeline, and --episodes changes
         # the site (so the new feed may drop episodes the last one had: forced).
         options = BuildOptions(cache_dir=cache, force=True)
-        try:
-            remove_cache(cache, config.name)
-            status = run_build(
-                config.with_origin(server.origin), options, quiet=False, verbose=False
-            )
-        except PlanetrssError as error:
-            raise _fail(error) from None
+        status = 0
+        for definition in (config, merged):
+            try:
+                remove_cache(cache, definition.name)
+                built = run_build(
+                    definition.with_origin(server.origin), options, quiet=False, verbose=False
+                )
+            except PlanetrssError as error:
+                raise _fail(error) from None
+            status = max(status, built)
     typer.echo(f"subscribe a player to: {config.output.resolve().as_uri()}")
+    typer.echo(f"or to the merged one:  {merged.output.resolve().as_uri()}")
     raise typer.Exit(status)
 
 
