@@ -520,10 +520,13 @@ def make_sources(config: FeedConfig) -> list[tuple[Source, sites.Site]]:
             raise ConfigError(str(config.path), f"{source.where}.site", str(exc.args[0])) from None
         origin = source.url or source.origin
         if origin is None:
+            feed_kind = hasattr(kind, "parse_feed")
             raise ConfigError(
                 str(config.path),
-                f"{source.where}.origin",
-                "missing: expected the site's origin (or url = the feed's URL or file)",
+                f"{source.where}.{'url' if feed_kind else 'origin'}",
+                "missing; expected the feed's URL or file path"
+                if feed_kind
+                else "missing; expected the site's origin, like https://www.npr.org",
             )
         try:
             site = kind.from_params(origin, source.params)

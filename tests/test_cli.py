@@ -57,7 +57,7 @@ def test_build_with_an_unknown_feed_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         f"planetrss: error: nope: no feed definition of that name; looked for nope.toml in "
-        f"{tmp_path}/ and the built-in ones (known: demo)"
+        f"{tmp_path}/ and the built-in ones (known: demo, demo-merged)"
     ]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from planetrss.build import make_site
+from planetrss.build import make_site, make_sources
 from planetrss.config import (
     BUILTIN_FEEDS,
     feed_dirs,
@@ -53,12 +53,83 @@ def test_unknown_keys_suggest_the_closest_known_one(tmp_path: Path) -> None:
         load_feed(write_feed_toml(tmp_path, channel=channel))
 
 
-def test_planetmoney_definition() -> None:
-    config = load_feed(ROOT / "feeds" / "planetmoney.toml")
-    assert config.site == "npr"
-    assert config.params["podcast_id"] == 510289
-    assert config.origin == "https://www.npr.org"
+@pytest.mark.parametrize(("name", "podcast_id"), [("planetmoney", 510289), ("indicator", 510325)])
+def test_shipped_npr_definitions_merge_the_official_feed_and_the_archive(
+    name: str, podcast_id: int
+) -> None:
+    config = load_feed(ROOT / "feeds" / f"{name}.toml")
+    official, archive = config.sources
+    assert (official.site, official.url) == (
+        "rss",
+        f"https://feeds.npr.org/{podcast_id}/podcast.xml",
+    )
+    assert (archive.site, archive.origin) == ("npr", "https://www.npr.org")
+    assert archive.params["podcast_id"] == podcast_id
     assert config.channel.image.endswith(".jpg?s=1400")
+    assert [site.kind for _, site in make_sources(config)] == ["rss", "npr"]
+
+
+SOURCES = """
+[[sources]]
+site = "rss"
+url = "official.xml"
+
+[[sources]]
+site = "npr"
+origin = "https://www.npr.org"
+[sources.params]
+podcast_id = 510289
+"""
+
+
+def write_sources(folder: Path, sources: str = SOURCES, extra: str = "") -> Path:
+    path = folder / "merged.toml"
+    path.write_text(f"{extra}\n{sources}\n{CHANNEL}", encoding="utf-8")
+    return path
+
+
+def test_sources_are_read_with_names_paths_and_precedence(tmp_path: Path) -> None:
+    extra = ""
+    path = write_sources(tmp_path, SOURCES + '\n[precedence]\nnotes = ["rss", "*"]\n', extra)
+    config = load_feed(path)
+    assert config.merged
+    assert [(s.name, s.site, s.where) for s in config.sources] == [
+        ("rss", "rss", "sources[0]"),
+        ("npr", "npr", "sources[1]"),
+    ]
+    assert config.sources[0].url == str(tmp_path / "official.xml")  # beside the definition
+    assert dict(config.precedence) == {"notes": ("rss", "*")}
+    # The one-source form has no sources: its cache stays where it always was.
+    assert not load_feed(write_feed_toml(tmp_path)).merged
+
+
+SOURCE_ERRORS = [
+    (SOURCES.replace("podcast_id = 510289", "podcast_idd = 1"), "sources[1].params.podcast_idd"),
+    (SOURCES.replace('site = "npr"', 'site = "nope"'), "sources[1].site"),
+    (SOURCES.replace('url = "official.xml"', ""), "sources[0].url"),
+    (
+        SOURCES.replace('url = "official.xml"', 'url = "a.xml"\norigin = "https://x.org"'),
+        "sources[0].origin",
+    ),
+    (
+        SOURCES.replace('site = "npr"', 'site = "rss"\nurl = "b.xml"').replace(
+            'origin = "https://www.npr.org"\n[sources.params]\npodcast_id = 510289', ""
+        ),
+        "sources[1].name",
+    ),
+    (SOURCES + '\n[precedence]\nnotes = ["archive"]\n', "precedence.notes"),
+    (SOURCES + '\n[precedence]\nnote = ["npr"]\n', "precedence.note"),
+    ('site = "npr"\n' + SOURCES, "site"),
+]
+
+
+@pytest.mark.parametrize(("sources", "key"), SOURCE_ERRORS)
+def test_source_errors_name_the_file_and_the_key(tmp_path: Path, sources: str, key: str) -> None:
+    path = write_sources(tmp_path, sources)
+    with pytest.raises(ConfigError) as caught:
+        make_sources(load_feed(path))
+    assert caught.value.key == key
+    assert str(caught.value).startswith(f"{path}: {key}: ")
 
 
 def test_defaults(tmp_path: Path) -> None:
@@ -181,7 +252,7 @@ def test_find_feed_by_name_or_path(tmp_path: Path) -> None:
         find_feed("beta", tmp_path)
     assert str(caught.value) == (
         f"beta: no feed definition of that name; looked for beta.toml in {tmp_path}/ "
-        "and the built-in ones (known: alpha, demo)"
+        "and the built-in ones (known: alpha, demo, demo-merged)"
     )
 
 
@@ -200,7 +271,7 @@ def test_definitions_are_searched_for_in_order(
     user = elsewhere / "config" / "planetrss" / "feeds"
     local = elsewhere / "feeds"
     assert feed_dirs() == [Path("feeds"), user, BUILTIN_FEEDS]
-    assert [p.stem for p in list_feeds(builtin=True)] == ["demo"]  # built in: from anywhere
+    assert [p.stem for p in list_feeds(builtin=True)] == ["demo", "demo-merged"]  # built in
     assert list_feeds() == []  # --all leaves the built-in ones out
     assert find_feed("demo") == BUILTIN_FEEDS / "demo.toml"
     user.mkdir(parents=True)
