@@ -6,6 +6,7 @@ need them, so `planetrss --help` starts fast.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -243,14 +244,30 @@ def _print_report(report: BuildReport, *, quiet: bool, verbose: bool) -> None:
         typer.echo(summary_line(report))
 
 
-def run_build(config: FeedConfig, options: BuildOptions, *, quiet: bool, verbose: bool) -> int:
+def run_build(
+    config: FeedConfig,
+    options: BuildOptions,
+    *,
+    quiet: bool,
+    verbose: bool,
+    as_json: bool = False,
+) -> int:
     """Build one feed and print its report; the exit status it deserves (0, 1)."""
     from planetrss.build import build
 
-    with _ProgressPrinter(config.name, quiet) as printer:
+    with _ProgressPrinter(config.name, quiet or as_json) as printer:
         report = build(config, options, on_progress=printer)
-    _print_report(report, quiet=quiet, verbose=verbose)
-    return 1 if report.failed else 0
+    status = 1 if report.failed else 0
+    if as_json:
+        _print_json({"feed": report.feed, "status": status, **dataclasses.asdict(report)})
+    else:
+        _print_report(report, quiet=quiet, verbose=verbose)
+    return status
+
+
+def _print_json(record: dict[str, Any]) -> None:
+    """One JSON object on one line (JSON Lines: a script reads a feed per line)."""
+    typer.echo(json.dumps(record, ensure_ascii=False, sort_keys=False))
 
 
 @_command("build")
@@ -306,6 +323,14 @@ def build_command(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="List every failure and skip, and timings.")
     ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print each feed's report as one JSON object per line (failures, skips "
+            "and timings included; a feed that failed as a whole has an 'error').",
+        ),
+    ] = False,
     feeds_dir: FeedsDir = None,
 ) -> None:
     """Crawl a show's archive and write its full feed.
@@ -350,10 +375,20 @@ def build_command(
         try:
             if is_builtin(config.path):
                 _check_demo_site_is_up(config)
-            status = max(status, run_build(config, options, quiet=quiet, verbose=verbose))
+            built = run_build(config, options, quiet=quiet, verbose=verbose, as_json=as_json)
+            status = max(status, built)
         except PlanetrssError as error:
             typer.echo(f"planetrss: error: {error}", err=True)
             status = max(status, error.exit_code)
+            if as_json:
+                _print_json(
+                    {
+                        "feed": config.name,
+                        "status": error.exit_code,
+                        "output": str(config.output),
+                        "error": str(error),
+                    }
+                )
     raise typer.Exit(status)
 
 
