@@ -431,13 +431,20 @@ def feeds_command(cache_dir: CacheDir = None, feeds_dir: FeedsDir = None) -> Non
             typer.echo(f"planetrss: error: {error}", err=True)
             status = max(status, error.exit_code)
             continue
-        cached = summary.episodes if summary else 0
-        last = summary.state.get("last_build", "never") if summary else "never"
+        state = summary.state if summary else {}
+        if "last_build" in state:
+            # A merged feed's episodes are cached per source: its last build counted them.
+            cached = (summary.episodes if summary else 0) or state.get("episodes", 0)
+            built = (
+                f"{plural(state.get('episodes_in_feed', 0), 'episode')} in feed, "
+                f"{cached} cached; last build {state['last_build']}"
+            )
+        else:
+            built = "never built"
         where = "built in" if is_builtin(path) else str(path)
         typer.echo(
-            f"{config.name}: {config.channel.title!r} ({config.site} at {config.origin}); "
-            f"{plural(cached, 'episode')} cached; last build {last}; output {config.output} "
-            f"[{where}]"
+            f"{config.name}: {config.channel.title!r} ({config.site} at {config.origin}): "
+            f"{built}; output {config.output} [{where}]"
         )
     user = [p for p in paths if not is_builtin(p)]
     if not user:

@@ -101,17 +101,17 @@ def test_feeds_lists_definitions_and_cache_state_and_creates_nothing(tmp_path: P
     cache = tmp_path / "c"
     with Store(cache, "alpha") as store:
         store.save_episode(make_episode(1), EpisodeRef(key=make_episode(1).key, url="u", title="t"))
-        store.save_state({"last_build": "2026-01-02T03:04:05+00:00"})
+        store.save_state({"last_build": "2026-01-02T03:04:05+00:00", "episodes_in_feed": 1})
     before = sorted(p.name for p in cache.rglob("*"))
     result = runner.invoke(app, ["feeds", "--feeds-dir", str(tmp_path), "--cache-dir", str(cache)])
     assert result.exit_code == 0, result.output
     assert (
-        "alpha: 'Test Show' (npr at https://www.npr.org); 1 episode cached; "
+        "alpha: 'Test Show' (npr at https://www.npr.org): 1 episode in feed, 1 cached; "
         f"last build 2026-01-02T03:04:05+00:00; output {tmp_path}/alpha.xml [{tmp_path}/alpha.toml]"
         in result.output
     )
     assert "broken: invalid:" in result.output
-    assert "demo: 'Planet Demo' (npr at http://127.0.0.1:8765); 0 episodes cached; " in (
+    assert "demo: 'Planet Demo' (npr at http://127.0.0.1:8765): never built; output " in (
         result.output
     )
     assert sorted(p.name for p in cache.rglob("*")) == before  # no cache made for demo
@@ -125,7 +125,7 @@ def test_feeds_only_reads_so_an_unwritable_cache_folder_is_fine(tmp_path: Path) 
         app, ["feeds", "--feeds-dir", str(tmp_path), "--cache-dir", str(blocked / "x")]
     )
     assert result.exit_code == 0, result.output
-    assert "demo: 'Planet Demo'" in result.output and "0 episodes cached" in result.output
+    assert "demo: 'Planet Demo' (npr at http://127.0.0.1:8765): never built" in result.output
 
 
 def test_check_reports_and_exits_1_on_errors(tmp_path: Path) -> None:

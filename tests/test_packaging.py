@@ -5,8 +5,12 @@ from __future__ import annotations
 import fnmatch
 import importlib.metadata
 import re
+import shutil
+import subprocess
 import sys
 import tomllib
+
+import pytest
 
 from planetrss.config import BUILTIN_FEEDS
 from tests.conftest import ROOT
@@ -46,3 +50,22 @@ def test_builtin_feed_definitions_are_package_data() -> None:
 def test_the_license_is_the_one_declared() -> None:
     assert PYPROJECT["project"]["license"] == {"text": "MIT"}
     assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+
+
+def test_make_clean_keeps_the_feeds_you_built() -> None:
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    dry_run = subprocess.run(
+        ["make", "-n", "clean"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "rm " in dry_run and ".venv" in dry_run
+    assert "feeds" not in dry_run and ".xml" not in dry_run
+
+
+def test_ci_lints_then_tests() -> None:
+    commands = [
+        line.strip()
+        for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert commands[-2:] == ["make lint", "make test"]
