@@ -610,7 +610,7 @@ async def _build_merged(
         )
         for run in failed_sources
     ]
-    new = sum(len(run.result.new) for run in runs)
+    new, total = state.pop("merged_new"), state.pop("merged_total")
     await io.run(
         feed_store.save_state,
         {
@@ -627,7 +627,7 @@ async def _build_merged(
         output=str(config.output),
         episodes_in_feed=in_feed,
         new=new,
-        cached=sum(counts) - new,
+        cached=total - new,
         skipped=tuple(s for run in runs for s in run.result.skipped),
         failed=tuple(failed),
         requests=fetcher.requests,
@@ -761,8 +761,13 @@ def _publish_merged(
         for m in result.episodes
     ]
     inputs = _feed_inputs(config, set(parts), probing)
+    # The report counts the feed's episodes: new ones are those never published before.
+    counts = {
+        "merged_new": sum(m.anchor is None for m in result.episodes),
+        "merged_total": len(result.episodes),
+    }
     if not options.reparse and _feed_is_current(config, state, inputs):
-        return state["episodes_in_feed"], state["feed_bytes"], False, state
+        return state["episodes_in_feed"], state["feed_bytes"], False, {**state, **counts}
     if not options.force:
         _check_nothing_dropped(config, {m.guid for m in result.episodes})
     kinds = {run.source.name: run.source.site for run in runs}
@@ -794,6 +799,7 @@ def _publish_merged(
             "feed_bytes": output.size,
             "episodes_in_feed": in_feed,
             "matches": result.rule_counts(),
+            **counts,
         },
     )
 

@@ -443,7 +443,7 @@ def feeds_command(cache_dir: CacheDir = None, feeds_dir: FeedsDir = None) -> Non
             built = "never built"
         where = "built in" if is_builtin(path) else str(path)
         typer.echo(
-            f"{config.name}: {config.channel.title!r} ({config.site} at {config.origin}): "
+            f"{config.name}: {config.channel.title!r} ({config.describe_sources()}): "
             f"{built}; output {config.output} [{where}]"
         )
     user = [p for p in paths if not is_builtin(p)]

@@ -68,6 +68,7 @@ def test_official_plus_archive_lists_every_episode_once_with_the_official_guid(
     config = feed_file(tmp_path, server.origin, OFFICIAL, ARCHIVE)
     report = build(config, options(tmp_path))
     assert report.failed == ()
+    assert (report.new, report.cached) == (in_archive(site), 0)  # the feed's episodes
     published = items(config)
     assert len(published) == report.episodes_in_feed == in_archive(site)
     official = {site.official_guid(e.index): e for e in site.official_episodes()}
@@ -90,6 +91,7 @@ def test_official_plus_archive_lists_every_episode_once_with_the_official_guid(
     server.reset_counts()
     again = build(config, options(tmp_path))
     assert (again.new, again.written, again.requests) == (0, False, 2)
+    assert again.cached == in_archive(site)
 
 
 def test_adding_the_official_feed_to_an_archive_changes_no_published_guid(
