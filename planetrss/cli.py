@@ -539,6 +539,17 @@ def demo_command(
         Path | None,
         typer.Option("--output", "-o", metavar="FILE", help="Where to write the feed."),
     ] = None,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Keep the site up and serve the feeds (planetrss serve) until Ctrl-C.",
+        ),
+    ] = False,
+    serve_port: Annotated[
+        int,
+        typer.Option(metavar="PORT", min=0, max=65535, help="With --serve: the feeds' port."),
+    ] = 8080,
     cache_dir: CacheDir = None,
     feeds_dir: FeedsDir = None,
 ) -> None:
@@ -552,6 +563,10 @@ def demo_command(
     ~/.local/share/planetrss/demo.xml unless --output says otherwise. A second feed,
     demo-merged.xml beside it, merges the site's official-style feed with its archive
     (`planetrss episodes demo-merged` shows each episode's sources).
+
+    With --serve, the site (its audio files are real, silent MP3s) and the feeds stay
+    up until Ctrl-C, so a podcast app on this machine can subscribe to
+    http://127.0.0.1:8080/demo.xml and play an episode.
 
     Example: planetrss demo --episodes 300
     """
@@ -600,6 +615,12 @@ def demo_command(
         # Start from nothing: the demo shows the whole pipeline, and --episodes changes
         # the site (so the new feed may drop episodes the last one had: forced).
         options = BuildOptions(cache_dir=cache, force=True)
+        if serve:  # it builds them at once (with their URLs as atom:self), then hourly
+            for definition in (config, merged):
+                remove_cache(cache, definition.name)
+            feeds = [d.with_origin(server.origin) for d in (config, merged)]
+            _serve(feeds, host="127.0.0.1", port=serve_port, refresh=3600, build=options)
+            return
         status = 0
         for definition in (config, merged):
             try:
@@ -678,6 +699,109 @@ def _read_feed_source(target: str) -> bytes:
         return path.read_bytes()
     except OSError as error:
         raise ConfigError(target, None, f"cannot read: {error.strerror or error}") from None
+
+
+@_command("serve")
+def serve_command(
+    feeds: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="FEED",
+            help="Feed names or .toml paths (default: every definition found).",
+            autocompletion=_complete_feed,
+            show_default=False,
+        ),
+    ] = None,
+    host: Annotated[
+        str,
+        typer.Option(metavar="ADDRESS", help="Address to listen on (0.0.0.0: every interface)."),
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(metavar="PORT", min=0, max=65535, help="Port (0: any free one).")
+    ] = 8080,
+    refresh: Annotated[
+        str,
+        typer.Option(
+            metavar="DURATION",
+            help='Rebuild each feed this often ("6h", "30m"; a definition\'s refresh wins).',
+        ),
+    ] = "6h",
+    no_refresh: Annotated[
+        bool, typer.Option("--no-refresh", help="Serve the feed files as they are; never build.")
+    ] = False,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="This server's URL as clients see it (behind a reverse proxy): "
+            "feeds get <URL>/<feed>.xml as their atom:self and podcast:guid.",
+            show_default=False,
+        ),
+    ] = None,
+    cache_dir: CacheDir = None,
+    feeds_dir: FeedsDir = None,
+) -> None:
+    """Serve feeds over HTTP and rebuild each on a schedule, on one event loop.
+
+    Feeds are at /<feed>.xml (ETag, Last-Modified, 304s, gzip when asked); / lists them,
+    /feeds.opml exports them, /healthz says 503 when a build failed or is overdue. A
+    failed rebuild keeps the last good feed served. SIGTERM or Ctrl-C stops it (exit 0)
+    after any feed write in progress.
+
+    Example: planetrss serve planetmoney --port 8080 --refresh 6h
+    """
+    from planetrss.build import BuildOptions
+    from planetrss.config import parse_duration
+
+    try:
+        if feeds:
+            paths = [find_feed(f, feeds_dir) for f in feeds]
+        else:
+            paths = list_feeds(feeds_dir)
+            if not paths:
+                looked = ", ".join(f"{d}/" for d in feed_dirs(feeds_dir)[:-1])
+                raise UsageError(f"no feed definitions found to serve (looked in {looked})")
+        configs = [load_feed(p) for p in paths]
+        seconds = parse_duration(refresh)
+        if seconds is None:
+            raise UsageError(f'--refresh: expected a duration like "6h" or "30m", got {refresh!r}')
+        if public_url is not None and not public_url.startswith(("http://", "https://")):
+            raise UsageError(f"--public-url: expected an http(s) URL, got {public_url!r}")
+    except PlanetrssError as error:
+        raise _fail(error) from None
+    _serve(
+        configs,
+        host=host,
+        port=port,
+        refresh=None if no_refresh else seconds,
+        public_url=public_url,
+        build=BuildOptions(cache_dir=cache_dir),
+    )
+
+
+def _serve(configs: list[FeedConfig], **options: Any) -> None:
+    """Run `planetrss serve` in the foreground; print where, then one line per build."""
+    import logging
+
+    from planetrss import serve
+    from planetrss.config import format_duration
+
+    logging.getLogger("planetrss").setLevel(logging.INFO)  # a line per build, for the journal
+
+    def ready(server: serve.FeedServer) -> None:
+        typer.echo(f"serving {len(server.feeds)} feed(s) at {server.base_url} (Ctrl-C stops)")
+        for feed in server.feeds.values():
+            every = (
+                f"rebuilt every {format_duration(feed.refresh)}" if feed.refresh else "not rebuilt"
+            )
+            private = ", private: ?token=..." if feed.private else ""
+            typer.echo(f"  {feed.url}  ({every}{private})")
+
+    try:
+        serve.serve(configs, serve.ServeOptions(**options), ready=ready)
+    except PlanetrssError as error:
+        raise _fail(error) from None
+    typer.echo("planetrss: stopped")
 
 
 def _version(value: bool) -> None:

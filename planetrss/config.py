@@ -12,6 +12,9 @@ is never silently ignored.
     include = ["^Episode"]                # optional: title regexes to keep...
     exclude = ["(?i)\\(classic\\)"]       # ...and to leave out
     probe_sizes = true                    # optional: HEAD audio files of unknown size
+    refresh = "6h"                        # optional: how often `planetrss serve` rebuilds it
+    token = "k9X2..."                     # optional: `serve` answers only ?token=k9X2...
+    # token_file = "planetmoney.token"    # ...or the token read from a file (not both)
 
     [params]                              # the site kind's own parameters
     podcast_id = 510289
@@ -135,6 +138,10 @@ class FeedConfig:
     # form (site, origin, [params] above), whose episodes live where they always have.
     sources: tuple[Source, ...] = ()
     precedence: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    # For `planetrss serve`; not part of the feed (so not in its inputs' digest, which is
+    # made from repr), and a token must not end up in a log line.
+    refresh: int | None = field(default=None, repr=False)  # seconds between rebuilds
+    token: str | None = field(default=None, repr=False)  # private: only with ?token=<this>
 
     def with_output(self, output: Path) -> FeedConfig:
         return replace(self, output=output)
@@ -170,6 +177,47 @@ class FeedConfig:
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-zA-Z]{2,8})?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_TOKEN = re.compile(r"^[A-Za-z0-9._~-]{16,}$")
+TOKEN_RULE = (
+    "expected at least 16 letters, digits or ._~- "
+    "(make one with: python3 -c 'import secrets; print(secrets.token_urlsafe())')"
+)
+
+
+def parse_duration(text: str) -> int | None:
+    """Seconds in "6h", "90m", "1d12h", "45s"; None when `text` is not such a duration.
+
+    Example:
+        >>> parse_duration("1h30m")
+        5400
+    """
+    match = _DURATION.match(text.strip())
+    if not match or not any(match.groups()):
+        return None
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    return total or None
+
+
+def format_duration(seconds: int) -> str:
+    """The inverse of parse_duration: `format_duration(5400) == "1h30m"`."""
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
+def _duration(value: str) -> str | None:
+    return None if parse_duration(value) else 'expected a duration like "6h", "30m" or "1d"'
+
+
+def _token(value: str) -> str | None:
+    return None if _TOKEN.match(value) else TOKEN_RULE
 
 
 def _http_url(value: str) -> str | None:
@@ -427,6 +475,8 @@ def load_feed(path: Path) -> FeedConfig:
     include = top.take("include", list, default=[], check=_patterns)
     exclude = top.take("exclude", list, default=[], check=_patterns)
     probe_sizes = top.take("probe_sizes", bool, default=False)
+    refresh = top.take("refresh", str, check=_duration)
+    token = _read_token(top, path)
     params = top.table("params").data
     precedence = _read_precedence(top.table("precedence"), sources)
     channel = _read_channel(top.table("channel", required=True))
@@ -450,6 +500,8 @@ def load_feed(path: Path) -> FeedConfig:
         include=tuple(include),
         exclude=tuple(exclude),
         probe_sizes=probe_sizes,
+        refresh=parse_duration(refresh) if refresh else None,
+        token=token,
     )
 
 
@@ -499,6 +551,29 @@ def is_builtin(path: Path) -> bool:
 def find_feed(name_or_path: str, feeds_dir: Path | None = None) -> Path:
     """Resolve a CLI argument: a path to a .toml file, or a feed name searched for in
     `feed_dirs(feeds_dir)`. Not found: a ConfigError saying where it looked."""
+
+
+def _read_token(top: _Table, path: Path) -> str | None:
+    """`token`, or the first line of `token_file` (relative to the definition), or None."""
+    token: str | None = top.take("token", str, check=_token)
+    token_file = top.take("token_file", str)
+    if token_file is None:
+        return token
+    if token is not None:
+        raise top.fail("token_file", "give token or token_file, not both")
+    file = path.parent / token_file
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise top.fail("token_file", f"cannot read {file}: {exc}") from None
+    found = lines[0].strip() if lines else ""
+    if not _TOKEN.match(found):
+        raise top.fail("token_file", f"{file}: {TOKEN_RULE}")
+    return found
+
+
+def find_feed(name_or_path: str, feeds_dir: Path) -> Path:
+    """Resolve a CLI argument: a path to a .toml file, or a feed name in `feeds_dir`."""
     candidate = Path(name_or_path)
     if candidate.suffix == FEED_SUFFIX:
         return candidate

@@ -26,12 +26,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType, TracebackType
-from typing import Any, Final
+from typing import Any
 
+from planetrss.demo.audio import mp3_chunks
 from planetrss.demo.site import HTML, KINDS, DemoSite, Kind
-
-_CHUNK: Final = 256 * 1024
-_ZEROS: Final = bytes(_CHUNK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,11 +146,8 @@ class _Handler(BaseHTTPRequestHandler):
         if response.length is None:
             self.wfile.write(response.body)
             return
-        remaining = response.length
-        while remaining > 0:
-            n = min(remaining, _CHUNK)
-            self.wfile.write(_ZEROS if n == _CHUNK else memoryview(_ZEROS)[:n])
-            remaining -= n
+        for chunk in mp3_chunks(response.length):  # audio: a playable file of that length
+            self.wfile.write(chunk)
 
     def _send_fault(self, fault: Fault, head: bool) -> None:
         headers = tuple(fault.headers.items())

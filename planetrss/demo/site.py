@@ -12,7 +12,7 @@ URL scheme (paths on the demo server's origin):
     /sections/money/YYYY/MM/DD/<story id>/<slug>               episode page (numeric ids)
     /YYYY/MM/DD/nx-s1-<7 digits>/<slug>                        episode page (newest 5%)
     /transcripts/<story id>                                    transcript page (about half)
-    /media/<story id>.mp3                                      audio: Content-Length only matters
+    /media/<story id>.mp3                                      audio: silent MP3 of the declared size
     /feeds/<podcast id>/podcast.xml                            the official-style feed: the newest
                                                                `official_items` episodes
     /track/<id>/<host>/<path>                                  a tracker: redirects to http://<host>/<path>
@@ -263,8 +263,8 @@ class DemoEpisode:
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    """One answer of the site. `length`, when set, means a body of that many zero bytes
-    (audio files), which the server streams instead of holding it in memory."""
+    """One answer of the site. `length`, when set, means an MP3 file of that many bytes
+    (planetrss.demo.audio), which the server generates as it sends it."""
 
     status: int
     kind: Kind
