@@ -636,14 +636,15 @@ def _last_build_cell(feed: FeedState, now: datetime) -> str:
     last = feed.last
     if last is None:
         return "never" if not feed.building else "first build running"
-    when = html.escape(_when(last.finished, now))
+    when = f'<span class="when">{html.escape(_when(last.finished, now))}</span>'
     if not last.ok:
         kept = (
             f"; serving the feed of {html.escape(_when(feed.last_good, now))}"
             if feed.last_good and feed.snapshot
             else ""
         )
-        return f'{when}<br><strong class="failed">failed</strong>: {html.escape(last.error or "")}{kept}'
+        error = html.escape(last.error or "")
+        return f'{when}<br><strong class="failed">failed</strong>{kept}<span class="error">{error}</span>'
     took = f" in {last.seconds:.1f} s" if last.seconds is not None else ""
     failed = (
         f", {last.failed_pages} page(s) failed (retried next build)" if last.failed_pages else ""
@@ -656,7 +657,8 @@ def _next_cell(feed: FeedState, now: datetime) -> str:
         return "building now"
     if feed.refresh is None or feed.next_refresh is None:
         return "off (served as built)"
-    return html.escape(_when(feed.next_refresh, now))
+    moment, relative = _when(feed.next_refresh, now).split(" (")
+    return f'<span class="when">{html.escape(moment)}</span><br>({html.escape(relative)}'
 
 
 def render_index(feeds: Sequence[FeedState], now: datetime, base_url: str) -> str:
@@ -666,7 +668,11 @@ def render_index(feeds: Sequence[FeedState], now: datetime, base_url: str) -> st
         title = feed.config.channel.title
         episodes = feed.snapshot.items if feed.snapshot else 0
         url = html.escape(feed.url, quote=True)
-        subscribe = f'<a href="{url}">{url}</a>' if feed.snapshot else f"{url}<br>(not built yet)"
+        subscribe = (
+            f'<a class="url" href="{url}">{url}</a>'
+            if feed.snapshot
+            else f"{url}<br>(not built yet)"
+        )
         rows.append(
             "<tr>"
             f'<td><a href="{url}">{html.escape(title)}</a><br><code>{html.escape(feed.name)}</code></td>'
@@ -695,7 +701,10 @@ td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
 code {{ color: #666; font-size: .85em; }}
 .ok {{ color: #17702b; font-weight: 600; }}
 .failed {{ color: #b00020; }}
-a {{ color: #0b57d0; word-break: break-all; }}
+a {{ color: #0b57d0; }}
+a.url {{ word-break: break-all; }}
+.when {{ white-space: nowrap; }}
+.error {{ display: block; font-size: .85em; color: #555; max-width: 34rem; }}
 </style>
 </head>
 <body>

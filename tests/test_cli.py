@@ -21,7 +21,7 @@ COMMANDS = sorted(c.name or "" for c in app.registered_commands)
 
 
 def test_commands_are_the_documented_ones() -> None:
-    assert COMMANDS == ["build", "check", "demo", "episodes", "feeds"]
+    assert COMMANDS == ["build", "check", "demo", "episodes", "feeds", "serve"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -146,7 +146,7 @@ def test_check_reports_and_exits_1_on_errors(tmp_path: Path) -> None:
 
 def test_help_starts_fast() -> None:
     # Not a timing test: it checks that --help does not import the heavy libraries.
-    code = "import sys; from planetrss.cli import app; print(sorted(m for m in ('httpx','bs4','feedgen','diskcache','lxml') if m in sys.modules))"
+    code = "import sys; from planetrss.cli import app; print(sorted(m for m in ('httpx','bs4','feedgen','diskcache','lxml','starlette','uvicorn') if m in sys.modules))"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
