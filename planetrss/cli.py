@@ -734,7 +734,7 @@ def serve_command(
         typer.Option(
             metavar="URL",
             help="This server's URL as clients see it (behind a reverse proxy): "
-            "feeds get <URL>/<feed>.xml as their atom:self and podcast:guid.",
+            "each feed gets URL/FEED.xml as its atom:self and podcast:guid.",
             show_default=False,
         ),
     ] = None,
@@ -743,7 +743,7 @@ def serve_command(
 ) -> None:
     """Serve feeds over HTTP and rebuild each on a schedule, on one event loop.
 
-    Feeds are at /<feed>.xml (ETag, Last-Modified, 304s, gzip when asked); / lists them,
+    Feeds are at /FEED.xml (ETag, Last-Modified, 304s, gzip when asked); / lists them,
     /feeds.opml exports them, /healthz says 503 when a build failed or is overdue. A
     failed rebuild keeps the last good feed served. SIGTERM or Ctrl-C stops it (exit 0)
     after any feed write in progress.

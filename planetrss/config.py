@@ -505,6 +505,25 @@ def load_feed(path: Path) -> FeedConfig:
     )
 
 
+def _read_token(top: _Table, path: Path) -> str | None:
+    """`token`, or the first line of `token_file` (relative to the definition), or None."""
+    token: str | None = top.take("token", str, check=_token)
+    token_file = top.take("token_file", str)
+    if token_file is None:
+        return token
+    if token is not None:
+        raise top.fail("token_file", "give token or token_file, not both")
+    file = path.parent / token_file
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise top.fail("token_file", f"cannot read {file}: {exc}") from None
+    found = lines[0].strip() if lines else ""
+    if not _TOKEN.match(found):
+        raise top.fail("token_file", f"{file}: {TOKEN_RULE}")
+    return found
+
+
 # --- where definitions are found ------------------------------------------------------
 
 FEEDS_DIR_ENV = "PLANETRSS_FEEDS_DIR"
@@ -551,29 +570,6 @@ def is_builtin(path: Path) -> bool:
 def find_feed(name_or_path: str, feeds_dir: Path | None = None) -> Path:
     """Resolve a CLI argument: a path to a .toml file, or a feed name searched for in
     `feed_dirs(feeds_dir)`. Not found: a ConfigError saying where it looked."""
-
-
-def _read_token(top: _Table, path: Path) -> str | None:
-    """`token`, or the first line of `token_file` (relative to the definition), or None."""
-    token: str | None = top.take("token", str, check=_token)
-    token_file = top.take("token_file", str)
-    if token_file is None:
-        return token
-    if token is not None:
-        raise top.fail("token_file", "give token or token_file, not both")
-    file = path.parent / token_file
-    try:
-        lines = file.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise top.fail("token_file", f"cannot read {file}: {exc}") from None
-    found = lines[0].strip() if lines else ""
-    if not _TOKEN.match(found):
-        raise top.fail("token_file", f"{file}: {TOKEN_RULE}")
-    return found
-
-
-def find_feed(name_or_path: str, feeds_dir: Path) -> Path:
-    """Resolve a CLI argument: a path to a .toml file, or a feed name in `feeds_dir`."""
     candidate = Path(name_or_path)
     if candidate.suffix == FEED_SUFFIX:
         return candidate

@@ -18,7 +18,7 @@ from planetrss.demo.server import DemoServer
 from planetrss.demo.site import DemoSite
 from planetrss.http import HttpSettings
 from planetrss.serve import FeedServer, ServeOptions
-from tests.conftest import ROOT
+from tests.conftest import DEMO_TOML
 
 EPISODES = 30
 TOKEN = "s3cret-token-for-tests-0123"
@@ -48,7 +48,7 @@ def fetch(base: str, target: str, method: str = "GET", **headers: str) -> Answer
 
 
 def demo_feed(origin: str, folder: Path, name: str = "demo", **changes: object) -> FeedConfig:
-    config = load_feed(ROOT / "feeds" / "demo.toml").with_origin(origin)
+    config = load_feed(DEMO_TOML).with_origin(origin)
     return replace(config, name=name, output=folder / f"{name}.xml", **changes)  # type: ignore[arg-type]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import feedparser
 from planetrss.build import BuildOptions, build
 from planetrss.demo.server import DemoServer, Fault
 from planetrss.serve import FeedServer
-from tests.conftest import ROOT
+from tests.conftest import DEMO_TOML, ROOT
 from tests.serve.conftest import (
     EPISODES,
     QUICK_HTTP,
@@ -164,10 +165,10 @@ main()
 def _write_definition(folder: Path, origin: str) -> Path:
     feeds = folder / "feeds"
     feeds.mkdir()
-    text = (ROOT / "feeds" / "demo.toml").read_text(encoding="utf-8")
-    (feeds / "demo.toml").write_text(
-        text.replace('origin = "http://127.0.0.1:8000"', f'origin = "{origin}"'), encoding="utf-8"
-    )
+    text = DEMO_TOML.read_text(encoding="utf-8")
+    text, found = re.subn(r'^origin = ".*"$', f'origin = "{origin}"', text, flags=re.M)
+    assert found == 1
+    (feeds / "demo.toml").write_text(text, encoding="utf-8")
     return feeds
 
 
@@ -215,7 +216,8 @@ def test_serve_refuses_bad_options_in_one_line(tmp_path: Path, demo: DemoServer)
     )
     assert bad_refresh.returncode == 2
     assert bad_refresh.stderr == (
-        'planetrss: error: --refresh: expected a duration like "6h" or "30m", got \'soon\'\n'
+        "planetrss: error: --refresh: expected a duration like \"6h\" or \"30m\", "
+        "got 'soon' (see planetrss serve --help)\n"
     )
     with socket_in_use() as port:
         busy = subprocess.run(
