@@ -128,8 +128,13 @@ class _Worker:
         )
         _widen_pipe(process.stdin)
         worker = cls(process)
-        if await worker._receive() != parse_worker.READY:
-            raise RuntimeError("the parse worker did not start")
+        try:
+            if await worker._receive() != parse_worker.READY:
+                raise RuntimeError("the parse worker did not start")
+        except BaseException:  # cancelled while it started, too: none is left behind
+            worker.kill()
+            await process.wait()
+            raise
         return worker
 
     async def call(self, fn: Callable[..., T], *args: object) -> tuple[T, float]:
@@ -201,6 +206,7 @@ class Parser:
         self._starting: asyncio.Task[list[_Worker]] | None = None
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._live: set[_Worker] = set()  # started and not retired, idle or busy
+        self._retired: set[_Worker] = set()  # killed; waited for in aclose()
         self._launching = 0  # workers being started by _take
         self._sizing = _Sizing()
 
@@ -251,7 +257,13 @@ class Parser:
             worker = await self._idle.get()
             if worker.process.returncode is None:
                 return worker
-            self._live.discard(worker)  # it died while idle (killed, out of memory)
+            self._retire(worker)  # it died while idle (killed, out of memory)
+
+    def _retire(self, worker: _Worker) -> None:
+        self._live.discard(worker)
+        worker.kill()
+        self._retired = {w for w in self._retired if w.process.returncode is None}
+        self._retired.add(worker)
 
     async def _run(self, fn: Callable[..., T], *args: object) -> tuple[T, float]:
         if self.workers <= 0:
@@ -272,8 +284,7 @@ class Parser:
             if isinstance(exc, ValueError):  # the site's "this page does not match"
                 self._idle.put_nowait(worker)
             else:  # a worker interrupted mid-reply is out of step: retire it
-                self._live.discard(worker)
-                worker.kill()
+                self._retire(worker)
             raise
         finally:
             self._sizing.busy += time.perf_counter() - began
@@ -303,8 +314,12 @@ class Parser:
         with contextlib.suppress(Exception):  # they never started: whoever needed them saw why
             await starting
         live, self._live = self._live, set()
+        retired, self._retired = self._retired, set()
         self._idle = asyncio.Queue()
-        await asyncio.gather(*(worker.close() for worker in live))
+        # Every process is waited for, the killed ones too, so none exits after the loop.
+        await asyncio.gather(
+            *(worker.close() for worker in live), *(w.process.wait() for w in retired)
+        )
 
 
 async def _watch_loop_lag(samples: list[float], interval: float = 0.01) -> None:
