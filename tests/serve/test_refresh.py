@@ -216,7 +216,7 @@ def test_serve_refuses_bad_options_in_one_line(tmp_path: Path, demo: DemoServer)
     )
     assert bad_refresh.returncode == 2
     assert bad_refresh.stderr == (
-        "planetrss: error: --refresh: expected a duration like \"6h\" or \"30m\", "
+        'planetrss: error: --refresh: expected a duration like "6h" or "30m", '
         "got 'soon' (see planetrss serve --help)\n"
     )
     with socket_in_use() as port:
