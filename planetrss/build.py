@@ -590,11 +590,13 @@ async def _build_merged(
                 f"{config.output} left as it was"
             )
         mark = time.perf_counter()
-        if probing:
+        state = await io.run(feed_store.state)
+        # Probe when episodes arrived, or the last build left lengths unknown: reading
+        # every episode back to find out costs a second at thousands of episodes.
+        if probing and (any(run.result.new for run in runs) or state.get("unsized") != 0):
             await _probe_merged_sizes(config, feed_store, runs, io, fetcher)
             timings["probe_sizes"] = time.perf_counter() - mark
             mark = time.perf_counter()
-        state = await io.run(feed_store.state)
         in_feed, size, written, state = await io.run(
             _publish_merged, config, options, feed_store, runs, state, probing
         )
@@ -799,6 +801,8 @@ def _publish_merged(
             "feed_bytes": output.size,
             "episodes_in_feed": in_feed,
             "matches": result.rule_counts(),
+            # Audio lengths still unknown after probing; None: not probed this time.
+            "unsized": len(episodes.unsized) if probing else None,
             **counts,
         },
     )
@@ -823,6 +827,7 @@ class MergedEpisodes(Sequence[Episode]):
         self.precedence = precedence
         self.sizes = sizes
         self.records: dict[str, Published] = {}
+        self.unsized: set[str] = set()  # guids of episodes whose audio length is unknown
 
     def __len__(self) -> int:
         return len(self.merged)
@@ -845,6 +850,8 @@ class MergedEpisodes(Sequence[Episode]):
         if episode.audio_size is None and episode.audio_url in self.sizes:
             episode = replace(episode, audio_size=self.sizes[episode.audio_url])
         self.records[merged.guid] = merge.published_record(merged, episode)
+        if episode.audio_size is None:
+            self.unsized.add(merged.guid)
         return episode
 
 
