@@ -281,20 +281,7 @@ def _publish(
     chosen = episodes if episodes is not None else store.episodes(probed_sizes=probing)
     if not options.force:
         _check_nothing_dropped(config, keys)
-    in_feed = 0
-
-    def render(out: feed.ByteSink) -> None:
-        nonlocal in_feed
-        in_feed = feed.render_feed_to(config, chosen, out)
-
-    # Streamed: one item at a time goes to a temp file, is checked there, and replaces
-    # the old feed only if it passes and differs.
-    try:
-        output = feed.write_feed_stream(
-            config.output, render, check=lambda path: _check_feed(config, path)
-        )
-    except OSError as exc:
-        raise _output_error(config, exc) from None
+    in_feed, output = _write_checked(config, chosen)
     return (
         in_feed,
         output.size,
@@ -309,6 +296,24 @@ def _publish(
             "unsized": sum(e.audio_size is None for e in chosen) if probing else None,
         },
     )
+
+
+def _write_checked(config: FeedConfig, episodes: Sequence[Episode]) -> tuple[int, feed.FeedWrite]:
+    """Render the feed into a temp file one item at a time, check it there, and put it in
+    place only if it passes and differs: (items in the feed, what was written)."""
+    in_feed = 0
+
+    def render(out: feed.ByteSink) -> None:
+        nonlocal in_feed
+        in_feed = feed.render_feed_to(config, episodes, out)
+
+    try:
+        output = feed.write_feed_stream(
+            config.output, render, check=lambda path: _check_feed(config, path)
+        )
+    except OSError as exc:
+        raise _output_error(config, exc) from None
+    return in_feed, output
 
 
 def _feed_inputs(config: FeedConfig, keys: set[str], probing: bool) -> str:
@@ -779,15 +784,7 @@ def _publish_merged(
         merge.Precedence(kinds, config.precedence),
         feed_store.sizes() if probing else {},
     )
-    in_feed = 0
-
-    def render(out: feed.ByteSink) -> None:
-        nonlocal in_feed
-        in_feed = feed.render_feed_to(config, episodes, out)
-
-    output = feed.write_feed_stream(
-        config.output, render, check=lambda path: _check_feed(config, path)
-    )
+    in_feed, output = _write_checked(config, episodes)
     # Written (or already there): from now on these guids are the episodes' for good.
     feed_store.save_published(episodes.records.values())
     return (
