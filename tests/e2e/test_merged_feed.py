@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
 import pytest
+from typer.testing import CliRunner
 
 from planetrss.build import BuildOptions, build, merged_episodes
+from planetrss.cli import app
 from planetrss.config import FeedConfig, load_feed
 from planetrss.demo.server import DemoServer
 from planetrss.demo.site import DemoSite
@@ -87,6 +90,18 @@ def test_official_plus_archive_lists_every_episode_once_with_the_official_guid(
     sources = {e.key: s for e, s in merged_episodes(config, tmp_path / "cache")}
     assert {sources[g] for g in official} == {("archive", "official")}
     assert {sources[g] for g in rest} == {("archive",)}
+    # The CLI's view: each episode with its sources, as text and as JSON.
+    cache = str(tmp_path / "cache")
+    shown = CliRunner().invoke(app, ["episodes", str(config.path), "--cache-dir", cache])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert len(lines) == len(published)
+    assert sum("  archive+official  " in line for line in lines) == len(official)
+    as_json = CliRunner().invoke(
+        app, ["episodes", str(config.path), "--json", "--cache-dir", cache]
+    )
+    rows = json.loads(as_json.output)
+    assert {row["key"]: tuple(row["sources"]) for row in rows} == sources
     # Nothing new: one listing page and a 304 for the feed; the file is left alone.
     server.reset_counts()
     again = build(config, options(tmp_path))
