@@ -167,12 +167,26 @@ class _Worker:
             self.process.kill()
 
 
+def _machine_idle() -> float | None:
+    """Idle CPU seconds of the whole machine since boot (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat", "rb") as stat:
+            fields = stat.readline().split()  # cpu user nice system idle iowait ...
+        return (int(fields[4]) + int(fields[5])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
 @dataclass
 class _Sizing:
     """What the pool measures to decide whether one more worker would help."""
 
     since: float = field(default_factory=time.perf_counter)
     cpu_since: float = field(default_factory=time.process_time)
+    idle_since: float | None = field(default_factory=_machine_idle)
     busy: float = 0.0  # seconds the workers spent on requests since `since`
     waiting: int = 0  # requests waiting for a free worker right now
 
@@ -188,7 +202,8 @@ class Parser:
     By default the pool starts with one worker and grows, one at a time, while the
     measurements say another would help: requests are waiting for a worker, the workers
     are busy, and the CPU the event loop's own process uses (measured, not assumed)
-    leaves at least half a core free. On two cores that is usually one worker at a high
+    leaves at least half a core free (and the machine, measured where Linux tells, has
+    that much idle). On two cores that is usually one worker at a high
     latency (the loop waits on the network) and two when pages parse slowly.
 
     One Parser may serve many builds, one after another or at once (`planetrss serve`
@@ -238,6 +253,10 @@ class Parser:
         loop_share = (time.process_time() - sizing.cpu_since) / span  # this process, all threads
         busy_share = sizing.busy / span
         free = self.cores - loop_share - busy_share
+        idle = _machine_idle()
+        if idle is not None and sizing.idle_since is not None:
+            # Other processes (a server on the same machine, say) use cores too.
+            free = min(free, (idle - sizing.idle_since) / span)
         self._sizing = _Sizing(waiting=sizing.waiting)
         if sizing.waiting and busy_share >= 0.75 * self.workers and free >= 0.5:
             self.workers += 1

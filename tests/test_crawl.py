@@ -276,7 +276,12 @@ async def test_parser_runs_off_the_loop(workers: int) -> None:
 async def test_the_pool_grows_only_when_measured_free_cpu_and_waiting_pages_say_so() -> None:
     import time
 
-    from planetrss.crawl import _Sizing
+    from planetrss.crawl import _machine_idle, _Sizing
+
+    def idle(seconds: float) -> float | None:
+        """/proc/stat's idle counter as if the machine had been idle `seconds` more."""
+        now = _machine_idle()
+        return None if now is None else now - seconds
 
     parser = Parser(cores=2)  # sized by measurement, starting with one worker
     try:
@@ -284,10 +289,18 @@ async def test_the_pool_grows_only_when_measured_free_cpu_and_waiting_pages_say_
         assert parser.size == 1
         assert parser._starting is not None
         await parser._starting
-        # The last half second: the one worker busy throughout, pages waiting for it,
-        # and this process nearly idle (it measures its own CPU): one more worker.
-        now = time.perf_counter()
-        parser._sizing = _Sizing(since=now - 1.0, busy=1.0, waiting=3)
+        # The last second: the one worker busy throughout, pages waiting for it, this
+        # process nearly idle (it measures its own CPU), but other processes keep the
+        # machine busy (0.1 core idle): no more workers.
+        parser._sizing = _Sizing(
+            since=time.perf_counter() - 1.0, idle_since=idle(0.1), busy=1.0, waiting=3
+        )
+        parser._size_up()
+        assert parser.size == 1 or _machine_idle() is None
+        # The same with a core idle: one more worker.
+        parser._sizing = _Sizing(
+            since=time.perf_counter() - 1.0, idle_since=idle(1.0), busy=1.0, waiting=3
+        )
         parser._size_up()
         assert parser.size == 2
         # The next page that finds no worker idle starts the second one.
@@ -299,13 +312,17 @@ async def test_the_pool_grows_only_when_measured_free_cpu_and_waiting_pages_say_
         await asyncio.gather(*(parser.episode(site, ref, ref.url, page) for _ in range(4)))
         assert len(parser._live) == 2
         # Now both busy, but only 0.2 of a core free beside them and this process: no more.
-        parser._sizing = _Sizing(since=time.perf_counter() - 1.0, busy=1.8, waiting=3)
+        parser._sizing = _Sizing(
+            since=time.perf_counter() - 1.0, idle_since=idle(1.0), busy=1.8, waiting=3
+        )
         parser._size_up()
         assert parser.size == 2
         # A pool of the machine's size never grows, however busy.
         single = Parser(cores=1)
         single.start()
-        single._sizing = _Sizing(since=time.perf_counter() - 1.0, busy=1.0, waiting=3)
+        single._sizing = _Sizing(
+            since=time.perf_counter() - 1.0, idle_since=idle(1.0), busy=1.0, waiting=3
+        )
         single._size_up()
         assert single.size == 1
         await single.aclose()

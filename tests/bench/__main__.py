@@ -178,7 +178,8 @@ def _line(label: str, run: BuildRun) -> str:
         f"  {label:<24} {run.wall:7.2f} s  {run.requests:6d} requests "
         f"(server {run.server_requests})  RSS {run.peak_rss_mb:6.1f} MB  "
         f"parse {timings.get('parse_median_ms', 0):.2f} ms  "
-        f"lag p99 {timings.get('loop_lag_p99_ms', 0):.1f} ms  CPU build {run.cpu_main_s:.2f} "
+        f"lag p99 {timings.get('loop_lag_p99_ms', 0):.1f} ms  {run.processes} processes  "
+        f"CPU build {run.cpu_main_s:.2f} "
         f"+ workers {run.cpu_workers_s:.2f} + server {run.cpu_server_s:.2f} s"
     )
 
