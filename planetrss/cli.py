@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from typer._click.exceptions import ClickException, UsageError
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperCommand, TyperGroup
 
 from planetrss import __version__
@@ -50,6 +50,9 @@ class _Planetrss(TyperGroup):
     ) -> Any:
         try:
             status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as error:  # `planetrss` alone: the help, as click does
+            error.show()
+            status = error.exit_code
         except UsageError as error:
             command = error.ctx.command_path if error.ctx is not None else "planetrss"
             typer.echo(

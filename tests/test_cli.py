@@ -52,6 +52,15 @@ def test_help_has_a_short_form_and_no_raw_type_names(command: str) -> None:
     assert not re.search(r"<[a-z][a-z\[\] ]*>|\{[A-Z|]+\}", long.output), long.output
 
 
+def test_planetrss_alone_prints_the_help() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "planetrss"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("Usage: planetrss [OPTIONS] COMMAND [ARGS]...")
+    assert "planetrss: error" not in result.stderr
+
+
 def test_build_with_an_unknown_feed_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", "nope", "--feeds-dir", str(tmp_path)])
     assert result.exit_code == 2
