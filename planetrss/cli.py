@@ -407,7 +407,8 @@ def _check_demo_site_is_up(config: FeedConfig) -> None:
     except OSError:
         raise NothingUsableError(
             f"{config.name}: the demo site is not running at {config.origin}: "
-            f"`planetrss demo` serves it and builds this feed; {config.output} left as it was"
+            "`planetrss demo` serves it and builds this feed (`planetrss demo --serve` keeps "
+            f"it up); {config.output} left as it was"
         ) from None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +182,19 @@ def test_check_counts_in_words(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(page)])
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1] == f"{page}: 1 error, 0 warnings"
+
+
+def test_building_the_demo_without_its_site_says_which_command_starts_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", 8765)) == 0:
+            pytest.skip("something is serving on 127.0.0.1:8765 (a demo site?)")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    result = runner.invoke(app, ["build", "demo", "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 3
+    assert result.output.splitlines() == [
+        "planetrss: error: demo: the demo site is not running at http://127.0.0.1:8765: "
+        "`planetrss demo` serves it and builds this feed (`planetrss demo --serve` keeps it "
+        f"up); {tmp_path}/data/planetrss/demo.xml left as it was"
+    ]
