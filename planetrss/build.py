@@ -82,7 +82,8 @@ def make_site(config: FeedConfig) -> sites.Site:
     try:
         return kind.from_params(config.origin, config.params)
     except sites.SiteParamError as exc:
-        raise ConfigError(str(config.path), f"params.{exc.key}", str(exc)) from None
+        key = exc.key if exc.key in ("url", "origin") else f"params.{exc.key}"
+        raise ConfigError(str(config.path), key, str(exc)) from None
 
 
 def build(
@@ -439,7 +440,7 @@ def _check_usable(
             f"({plural(len(result.failed), 'page')} failed); {kept}"
         )
     raise NothingUsableError(
-        f"{config.name}: no episodes found at {config.origin} "
+        f"{config.name}: no episodes found ({config.describe_sources()}) "
         f"(the site may have changed its pages); {kept}"
     )
 
@@ -523,20 +524,10 @@ def make_sources(config: FeedConfig) -> list[tuple[Source, sites.Site]]:
             kind = sites.get(source.site)
         except KeyError as exc:
             raise ConfigError(str(config.path), f"{source.where}.site", str(exc.args[0])) from None
-        origin = source.url or source.origin
-        if origin is None:
-            feed_kind = hasattr(kind, "parse_feed")
-            raise ConfigError(
-                str(config.path),
-                f"{source.where}.{'url' if feed_kind else 'origin'}",
-                "missing; expected the feed's URL or file path"
-                if feed_kind
-                else "missing; expected the site's origin, like https://www.npr.org",
-            )
-        try:
-            site = kind.from_params(origin, source.params)
+        try:  # a missing origin or url: the kind says whether it has a default
+            site = kind.from_params(source.url or source.origin, source.params)
         except sites.SiteParamError as exc:
-            key = "url" if exc.key == "url" else f"params.{exc.key}"
+            key = exc.key if exc.key in ("url", "origin") else f"params.{exc.key}"
             raise ConfigError(str(config.path), f"{source.where}.{key}", str(exc)) from None
         found.append((source, site))
     return found

@@ -401,7 +401,7 @@ def _check_demo_site_is_up(config: FeedConfig) -> None:
     import socket
     from urllib.parse import urlsplit
 
-    origin = urlsplit(config.origin)
+    origin = urlsplit(config.origin or "")
     try:
         socket.create_connection((origin.hostname or "127.0.0.1", origin.port or 80), 2).close()
     except OSError:

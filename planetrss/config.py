@@ -125,7 +125,7 @@ class FeedConfig:
     name: str
     path: Path
     site: str
-    origin: str
+    origin: str | None  # None: the kind decides (npr: https://www.npr.org; others need one)
     channel: Channel
     output: Path
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -150,10 +150,10 @@ class FeedConfig:
         """The same feed served from another origin (the demo server's address): every
         source on the configured origin's host moves with it."""
         new = urlsplit(origin.rstrip("/"))
-        old_host = urlsplit(self.origin).netloc
+        old_host = urlsplit(self.origin).netloc if self.origin else None
 
         def move(url: str | None) -> str | None:
-            if url is None or urlsplit(url).netloc != old_host:
+            if url is None or old_host is None or urlsplit(url).netloc != old_host:
                 return url
             return urlsplit(url)._replace(scheme=new.scheme, netloc=new.netloc).geturl()
 
@@ -168,7 +168,7 @@ class FeedConfig:
     def describe_sources(self) -> str:
         """``npr at https://www.npr.org``, or the sources of a merged feed."""
         if not self.sources:
-            return f"{self.site} at {self.origin}"
+            return f"{self.site} at {self.origin}" if self.origin else self.site
         return " + ".join(f"{s.name} ({s.site} at {s.url or s.origin})" for s in self.sources)
 
 
@@ -463,7 +463,7 @@ def load_feed(path: Path) -> FeedConfig:
     top = _Table(where, "", raw)
     sources = _read_sources(top, path)
     site = top.take("site", str, required=not sources)
-    origin = top.take("origin", str, default="https://www.npr.org", check=_http_url)
+    origin = top.take("origin", str, check=_http_url)  # the kind may have a default
     if sources and (site is not None or "params" in top.data or "origin" in raw):
         key = "site" if site is not None else ("params" if "params" in top.data else "origin")
         raise top.fail(key, "a feed with [[sources]] names its sites there, not at the top")
@@ -488,7 +488,7 @@ def load_feed(path: Path) -> FeedConfig:
         name=name,
         path=path,
         site=site,
-        origin=origin.rstrip("/"),
+        origin=origin.rstrip("/") if origin else None,
         sources=sources,
         precedence=MappingProxyType(precedence),
         params=MappingProxyType(dict(params)),

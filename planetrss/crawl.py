@@ -32,7 +32,7 @@ from planetrss import parse_worker
 from planetrss.errors import PlanetrssError
 from planetrss.http import Fetcher, FetchError
 from planetrss.models import Episode, EpisodeRef, Failure, FeedPage, Listing, Skip
-from planetrss.sites.base import Site
+from planetrss.sites.base import ExtractError, Site
 
 T = TypeVar("T")
 
@@ -300,7 +300,7 @@ class Parser:
         try:
             result = await worker.call(fn, *args)
         except (Exception, asyncio.CancelledError) as exc:
-            if isinstance(exc, ValueError):  # the site's "this page does not match"
+            if isinstance(exc, ExtractError):  # "this page does not match": a clean reply
                 self._idle.put_nowait(worker)
             else:  # a worker interrupted mid-reply is out of step: retire it
                 self._retire(worker)
@@ -467,7 +467,7 @@ class Crawl:
             return None
         try:
             listing, _ = await self.parser.listing(self.site, url, text)
-        except ValueError as exc:  # the site's way of saying "this page does not match"
+        except ExtractError as exc:  # "this page does not match" (anything else: a bug)
             self.result.unrecognised.append(Failure(url, str(exc)))
             return None
         await self._write(self.store.save_page, url, text)
@@ -516,7 +516,7 @@ class Crawl:
             return
         try:
             found, seconds = await self.parser.episode(self.site, ref, ref.url, text)
-        except ValueError as exc:  # the site's way of saying "this page does not match"
+        except ExtractError as exc:  # "this page does not match" (anything else: a bug)
             await self._fail(ref, f"could not extract: {exc}", retry)
             return
         self.result.parse_seconds.append(seconds)
@@ -654,7 +654,7 @@ async def crawl_feed(
             break
         try:
             page, _ = await parser.run(site.parse_feed, url, data)
-        except ValueError as exc:
+        except ExtractError as exc:
             crawl.failed.append(Failure(url, str(exc)))
             break
         pages.append(page)

@@ -60,7 +60,7 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
         fn, args = request
         try:
             reply: tuple[bool, object] = (True, timed(fn, *args))
-        except Exception as exc:  # the parent decides what is expected (ValueError) or a bug
+        except Exception as exc:  # the parent decides what is expected (ExtractError) or a bug
             reply = (False, exc)
         try:
             data = frame(reply)

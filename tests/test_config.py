@@ -134,7 +134,9 @@ def test_source_errors_name_the_file_and_the_key(tmp_path: Path, sources: str, k
 
 def test_defaults(tmp_path: Path) -> None:
     config = load_feed(write_feed_toml(tmp_path))
-    assert config.origin == "https://www.npr.org"
+    # No origin in the file: the npr kind (and only it) defaults to npr.org.
+    assert config.origin is None
+    assert make_site(config).origin == "https://www.npr.org"
     assert config.channel.category == ("News", "Business News")
     assert config.channel.explicit is False
     assert config.channel.owner is not None and config.channel.owner.email == "tester@example.org"

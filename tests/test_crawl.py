@@ -15,7 +15,7 @@ import respx
 from planetrss.crawl import Crawl, Parser
 from planetrss.http import Fetcher, HttpSettings
 from planetrss.models import Audio, Episode, EpisodeRef, Listing, Skip
-from planetrss.sites.base import Site
+from planetrss.sites.base import ExtractError, Site
 
 ORIGIN = "https://toy.test"
 
@@ -43,7 +43,7 @@ class ToySite(Site):
 
     def parse_episode(self, ref: EpisodeRef, url: str, text: str) -> Episode | Skip:
         if text == "broken":
-            raise ValueError("no title anywhere")
+            raise ExtractError("no title anywhere")
         if text == "noaudio":
             return Skip(ref.key, url, "no audio")
         return Episode(

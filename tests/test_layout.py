@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import planetrss
@@ -110,6 +112,46 @@ def test_stages_import_only_what_the_design_allows() -> None:
                 if target not in ALLOWED[area(path)] and target != area(path):
                     problems.append(f"{path.relative_to(ROOT)} imports {name}")
     assert problems == []
+
+
+# Inside planetrss.sites: the modules every kind shares; everything else is a kind (a
+# module or a package). Kinds import the shared modules, never each other.
+SITES = PACKAGE / "sites"
+SHARED_SITE_IMPORTS: dict[str, set[str]] = {"base": set(), "extract": set(), "sitemap": set()}
+
+
+def site_part(path: Path) -> str:
+    """``npr`` for sites/npr/pages.py, ``base`` for sites/base.py."""
+    return path.relative_to(SITES).with_suffix("").parts[0]
+
+
+def test_site_kinds_import_the_shared_modules_never_each_other() -> None:
+    problems = []
+    for path in SITES.rglob("*.py"):
+        part = site_part(path)
+        if part == "__init__":
+            continue  # the registry: it lists every kind
+        for name in imports_of(path):
+            if not name.startswith("planetrss.sites."):
+                continue
+            target = name.split(".")[2]
+            allowed = SHARED_SITE_IMPORTS.get(part, set(SHARED_SITE_IMPORTS))
+            if target not in allowed and target != part:
+                problems.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert problems == []
+
+
+def test_the_crawling_process_does_not_import_beautifulsoup() -> None:
+    # Pages are parsed in worker processes; the build's own process needs the sites'
+    # URLs and paging, not their soup (a kind imports bs4 only in its parse module).
+    code = (
+        "import sys, planetrss.crawl, planetrss.sites, planetrss.build\n"
+        "print(sorted(m for m in sys.modules if m == 'bs4' or m.startswith('bs4.')))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert run.stdout.strip() == "[]"
 
 
 def test_each_library_lives_behind_one_module() -> None:

@@ -19,6 +19,15 @@ from typing import Any, ClassVar
 from planetrss.models import Episode, EpisodeRef, Listing, Skip
 
 
+class ExtractError(Exception):
+    """This page does not match what this kind expects (a changed layout, a page that
+    is not an episode, a feed that is not a feed).
+
+    The only exception the crawl treats as a page-level failure: it is recorded and the
+    crawl goes on. Anything else a parse function raises is a bug and propagates.
+    """
+
+
 class SiteParamError(ValueError):
     """A site parameter is missing or wrong: `key` names it, the message says what is expected."""
 
@@ -45,8 +54,10 @@ class Site:
     page_size: ClassVar[int] = 0
 
     @classmethod
-    def from_params(cls, origin: str, params: Mapping[str, Any]) -> Site:
-        """Build the site from a feed definition's `[params]`; raise SiteParamError."""
+    def from_params(cls, origin: str | None, params: Mapping[str, Any]) -> Site:
+        """Build the site from a feed definition's `origin` (None when the definition
+        gives none: a kind with a default uses it, others raise) and `[params]`; raise
+        SiteParamError."""
         raise NotImplementedError
 
     def listing_url(self, index: int) -> str:

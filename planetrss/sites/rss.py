@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 from planetrss.models import Audio, Episode, EpisodeRef, FeedPage, Listing, Skip
-from planetrss.sites.base import Site, SiteParamError
+from planetrss.sites.base import ExtractError, Site, SiteParamError
 
 
 class _Text(HTMLParser):
@@ -193,7 +193,7 @@ def episode_from_entry(entry: Mapping[str, Any], base: str) -> Episode | Skip:
 
 
 def parse_feed(url: str, data: bytes) -> FeedPage:
-    """Every item of one feed document (pure); ValueError when it is not a feed at all."""
+    """Every item of one feed document (pure); ExtractError when it is not a feed at all."""
     import feedparser  # here: only processes that parse feeds pay for importing it
 
     # No base URL given: feedparser would resolve a <guid> without isPermaLink against
@@ -202,7 +202,7 @@ def parse_feed(url: str, data: bytes) -> FeedPage:
     parsed = feedparser.parse(data)
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception") or "no RSS or Atom feed found"
-        raise ValueError(f"not a podcast feed: {problem}")
+        raise ExtractError(f"not a podcast feed: {problem}")
     episodes: list[Episode] = []
     skips: list[Skip] = []
     seen: set[str] = set()
@@ -277,4 +277,4 @@ class RssSite(Site):
         for episode in parse_feed(url, text.encode("utf-8")).episodes:
             if episode.key == ref.key:
                 return episode
-        raise ValueError(f"item {ref.key!r} is no longer in {url}")
+        raise ExtractError(f"item {ref.key!r} is no longer in {url}")

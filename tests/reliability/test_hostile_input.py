@@ -3,7 +3,7 @@ text, very long strings, invalid UTF-8, bogus charsets.
 
 The feed must stay well-formed for lxml, feedparser and podcastparser, keep every
 episode with its title (less what XML cannot carry), and never carry a script; the NPR
-parser must fail only with ValueError; bad bytes on the wire must not stop a build.
+parser must fail only with ExtractError; bad bytes on the wire must not stop a build.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from planetrss.demo.site import npr_json
 from planetrss.feed import render_feed
 from planetrss.http import Fetcher, make_client
 from planetrss.models import Audio, Episode, EpisodeRef, Skip
-from planetrss.sites import npr
+from planetrss.sites import ExtractError, extract
 from planetrss.sites.npr import NprSite
 from tests.reliability.conftest import (
     DEMO_TOML,
@@ -265,7 +265,7 @@ def episode_page(title: str, teaser: str, notes: str) -> str:
 def npr_clean(text: str) -> str:
     """What the NPR parser should extract from `text` written into a page: its
     clean_text, after the HTML parser's one change (NUL becomes U+FFFD)."""
-    return npr.clean_text(text.replace("\x00", "\ufffd"))
+    return extract.clean_text(text.replace("\x00", "\ufffd"))
 
 
 @settings(max_examples=100, deadline=None)
@@ -273,7 +273,7 @@ def npr_clean(text: str) -> str:
 def test_npr_listing_with_hostile_text_parses_and_round_trips(title: str, teaser: str) -> None:
     try:
         listing = SITE.parse_listing(LISTING_URL, listing_item(title, teaser))
-    except ValueError:
+    except ExtractError:
         return  # the one way a site may say "this page does not match"
     assert listing.item_count == 1
     (ref,) = listing.refs
@@ -295,7 +295,7 @@ def test_npr_episode_page_with_hostile_text_parses_and_round_trips(
     )
     try:
         found = SITE.parse_episode(ref, STORY_URL, episode_page(title, teaser, notes))
-    except ValueError:
+    except ExtractError:
         return
     assert isinstance(found, Episode), found
     assert found.title == (npr_clean(title) or "The title from the listing")
@@ -350,7 +350,7 @@ def test_any_bytes_in_a_served_page_decode_and_parse_or_fail_cleanly(
     ref = EpisodeRef(key=ep.key, url=ep.url, title=ep.title)
     try:
         found = SITE.parse_episode(ref, ep.url, text)
-    except ValueError:
+    except ExtractError:
         return
     if isinstance(found, Skip):
         return
@@ -450,6 +450,6 @@ def test_hostile_strings_survive_a_round_trip_through_the_store(
     build(config, quick_options(cache))
     build(replace(config, output=tmp_path / "again.xml"), quick_options(cache, reparse=True))
 
-    expected = npr.clean_text(title)
+    expected = extract.clean_text(title)
     assert dict(feed_items(config.output))[ep.key] == expected
     assert dict(feed_items(tmp_path / "again.xml"))[ep.key] == expected

@@ -1,4 +1,4 @@
-"""The small pure helpers of `planetrss.sites.npr`, and `NprSite`'s parameters and URLs.
+"""The small pure helpers of `planetrss.sites.npr` (and the shared ones it uses), and `NprSite`'s parameters and URLs.
 
 Whole pages are tested as data in test_sites.py; these pin the edge cases one by one.
 """
@@ -12,21 +12,24 @@ import pytest
 
 from planetrss.models import Audio, Episode, EpisodeRef
 from planetrss.sites import SiteParamError, find
+from planetrss.sites.base import ExtractError
+from planetrss.sites.extract import (
+    clean_text,
+    is_date_only,
+    iso_duration,
+    strip_controls,
+    url_int_param,
+)
 from planetrss.sites.npr import (
     NprSite,
     audio_from_data,
-    clean_text,
     decode_audio_url,
     drop_chrome_blocks,
-    duration_from_iso,
     episode_number,
-    is_date_only,
     parse_data_audio,
     parse_date,
     story_id_from_uid,
     story_id_from_url,
-    strip_controls,
-    url_int_param,
 )
 
 MP3 = "https://ondemand.npr.org/anon.npr-mp3/npr/pmoney/2017/08/x.mp3?orgId=1&d=1749&p=510289"
@@ -74,12 +77,12 @@ def test_size_and_duration_params() -> None:
     assert url_int_param("https://x.org/a.mp3?size=abc&d=0", "d") is None
 
 
-def test_duration_from_iso() -> None:
-    assert duration_from_iso("P22M,51S") == 22 * 60 + 51
-    assert duration_from_iso("PT1H2M3S") == 3723
-    assert duration_from_iso("P0M,0S") is None
-    assert duration_from_iso("") is None
-    assert duration_from_iso("22:51") is None
+def test_iso_duration() -> None:
+    assert iso_duration("P22M,51S") == 22 * 60 + 51
+    assert iso_duration("PT1H2M3S") == 3723
+    assert iso_duration("P0M,0S") is None
+    assert iso_duration("") is None
+    assert iso_duration("22:51") is None
 
 
 # --- the data-audio JSON -------------------------------------------------------------------
@@ -189,7 +192,7 @@ def test_published_prefers_a_time_of_day_to_a_day() -> None:
     )
     dated = EpisodeRef(key="1", url=ref.url, title="T", published=day)
     assert published(dated, bare) == day.isoformat()
-    with pytest.raises(ValueError, match="no publication date"):
+    with pytest.raises(ExtractError, match="no publication date"):
         SITE.parse_episode(ref, ref.url, bare)
 
 
@@ -320,7 +323,7 @@ def test_xml_is_parsed_without_a_warning() -> None:
 
 def test_items_without_titles_fail_loudly() -> None:
     text = '<article class="item"><h3>New layout</h3></article>' * 3
-    with pytest.raises(ValueError, match=r"h2\.title"):
+    with pytest.raises(ExtractError, match=r"h2\.title"):
         SITE.parse_listing("https://www.npr.org/get/510289/x", text)
 
 

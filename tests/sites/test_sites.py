@@ -11,7 +11,7 @@ Each case names a saved page and the complete records it must give:
       "ref": {...},                                    # episodes: the EpisodeRef given
       "expected": {"item_count": 15, "refs": [...], "skips": [...]}     # listings
                | {"episode": {...Episode.to_dict()...}} | {"skip": {...}}
-               | {"error": {"type": "ValueError", "match": "<regex>"}}  # episodes
+               | {"error": {"type": "ExtractError", "match": "<regex>"}}  # episodes
     }
 
 The site kind is the case's folder name. Adding a page needs a case file, no code.

@@ -8,32 +8,16 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from planetrss.models import Audio, Episode, EpisodeRef, Listing, Skip
 from planetrss.sites.base import Site, SiteParamError
+from planetrss.sites.extract import parse_iso_date, positive_int, strip_controls, url_int_param
 
 # --- small helpers (pure, unit-tested on their own) -------------------------------------
-
-#: C0 control characters other than tab, LF and CR: invalid in XML 1.0, so never let
-#: them through into a feed.
-# What XML 1.0 forbids: C0 controls but tab, LF and CR; and the noncharacters U+FFFE/F.
-_C0_CONTROLS = dict.fromkeys(
-    [*(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)), 0xFFFE, 0xFFFF]
-)
-
-
-def strip_controls(text: str) -> str:
-    """`text` without the characters XML forbids (C0 controls but tab, LF, CR; U+FFFE/F)."""
-    return text.translate(_C0_CONTROLS)
-
-
-def clean_text(text: str) -> str:
-    """Plain text for a feed: control characters dropped, whitespace collapsed."""
-    return " ".join(strip_controls(text).split())
 
 
 def _eastern() -> tzinfo:
@@ -46,7 +30,6 @@ def _eastern() -> tzinfo:
 
 
 _EASTERN = _eastern()
-_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NPR_PUBDATE = re.compile(r"(\d{4})(\d{2})(\d{2})(\d{2})")
 
 
@@ -62,23 +45,13 @@ def parse_date(value: str) -> datetime | None:
     >>> parse_date("2017-02-10").isoformat()
     '2017-02-10T12:00:00+00:00'
     """
-    value = value.strip()
-    try:
-        if _DATE_ONLY.fullmatch(value):
-            day = datetime.strptime(value, "%Y-%m-%d")
-            return day.replace(hour=12, tzinfo=UTC)
-        if match := _NPR_PUBDATE.fullmatch(value):
-            year, month, day_, hour = (int(part) for part in match.groups())
-            return datetime(year, month, day_, hour, tzinfo=_EASTERN)
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=_EASTERN)
-
-
-def is_date_only(value: str) -> bool:
-    """Whether `value` names a day but no time of day (``2017-02-10``)."""
-    return _DATE_ONLY.fullmatch(value.strip()) is not None
+    if match := _NPR_PUBDATE.fullmatch(value.strip()):
+        year, month, day, hour = (int(part) for part in match.groups())
+        try:
+            return datetime(year, month, day, hour, tzinfo=_EASTERN)
+        except ValueError:  # month 13, hour 25
+            return None
+    return parse_iso_date(value, naive=_EASTERN)
 
 
 _EPISODE_NUMBER = re.compile(r"^\s*(?:episode\s*#?\s*|#\s*)(\d+)\s*:", re.IGNORECASE)
@@ -113,37 +86,6 @@ def decode_audio_url(value: str) -> str | None:
     return decoded if decoded.lower().startswith(("http://", "https://")) else None
 
 
-def _positive_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, float) and value.is_integer():
-        return int(value) if value > 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-        return number if number > 0 else None
-    return None
-
-
-def url_int_param(url: str, name: str) -> int | None:
-    """A positive integer query parameter of `url` (``size=``, ``d=``), or None."""
-    values = parse_qs(urlsplit(url).query).get(name)
-    return _positive_int(values[0]) if values else None
-
-
-_ISO_DURATION = re.compile(r"P(?:T)?(?:(\d+)H,?)?(?:(\d+)M,?)?(?:(\d+)S)?", re.IGNORECASE)
-
-
-def duration_from_iso(value: str) -> int | None:
-    """Seconds from NPR's duration attribute (``P22M,51S``; ISO 8601 ``PT1H2M3S`` too)."""
-    match = _ISO_DURATION.fullmatch(value.strip())
-    if match is None or not any(match.groups()):
-        return None
-    hours, minutes, seconds = (int(part or 0) for part in match.groups())
-    return _positive_int(hours * 3600 + minutes * 60 + seconds)
-
-
 def parse_data_audio(raw: str) -> dict[str, Any] | None:
     """The JSON object of a ``data-audio`` attribute, or None when it is not one."""
     try:
@@ -164,7 +106,7 @@ def audio_from_data(data: Mapping[str, Any]) -> Audio | None:
         available = available.strip().lower() not in ("false", "0", "no", "")
     return Audio(
         url=url,
-        duration=_positive_int(data.get("duration")) or url_int_param(url, "d"),
+        duration=positive_int(data.get("duration")) or url_int_param(url, "d"),
         size=url_int_param(url, "size"),
         available=bool(available),
     )
@@ -272,6 +214,8 @@ def drop_chrome_blocks(text: str) -> str:
 
 # --- the site ---------------------------------------------------------------------------
 
+DEFAULT_ORIGIN = "https://www.npr.org"
+
 
 @dataclass(frozen=True)
 class NprSite(Site):
@@ -287,8 +231,9 @@ class NprSite(Site):
     page_size: ClassVar[int] = 24
 
     @classmethod
-    def from_params(cls, origin: str, params: Mapping[str, Any]) -> NprSite:
-        """``[params]`` takes one key, ``podcast_id`` (e.g. 510289 for Planet Money)."""
+    def from_params(cls, origin: str | None, params: Mapping[str, Any]) -> NprSite:
+        """``[params]`` takes one key, ``podcast_id`` (e.g. 510289 for Planet Money);
+        the origin defaults to https://www.npr.org."""
         for key in params:
             if key != "podcast_id":
                 raise SiteParamError(
@@ -312,7 +257,7 @@ class NprSite(Site):
                 f"expected a positive integer such as 510289 (or a string of digits), got {value!r}",
             )
         number = int(value)
-        return cls(origin=origin.rstrip("/"), podcast_id=str(number))
+        return cls(origin=(origin or DEFAULT_ORIGIN).rstrip("/"), podcast_id=str(number))
 
     def listing_url(self, index: int) -> str:
         """``{origin}/get/{podcast_id}/render/partial/next?start=1`` (then 25, 49, ...)."""
@@ -321,12 +266,12 @@ class NprSite(Site):
 
     def parse_listing(self, url: str, text: str) -> Listing:
         """Every ``article.item`` of a listing page (fragment or section archive)."""
-        from planetrss.sites import npr_pages  # beautifulsoup4 only where pages are parsed
+        from planetrss.sites.npr import pages  # beautifulsoup4 only where pages are parsed
 
-        return npr_pages.parse_listing(url, text)
+        return pages.parse_listing(url, text)
 
     def parse_episode(self, ref: EpisodeRef, url: str, text: str) -> Episode | Skip:
         """The episode from its page; each field falls back to what the listing gave."""
-        from planetrss.sites import npr_pages
+        from planetrss.sites.npr import pages
 
-        return npr_pages.parse_episode(ref, url, text)
+        return pages.parse_episode(ref, url, text)

@@ -1,7 +1,8 @@
 """NPR pages as beautifulsoup4 reads them: the parsing half of the `npr` site kind.
 
-Kept apart from `planetrss.sites.npr` so that only the processes that parse pages
-import beautifulsoup4: the crawler's own process needs the site's URLs, not its soup.
+Kept apart from the package's `__init__` (the site's URLs and paging) so that only the
+processes that parse pages import beautifulsoup4: the crawler's own process needs the
+site's URLs, not its soup.
 """
 
 from __future__ import annotations
@@ -19,18 +20,27 @@ from bs4.element import Comment, NavigableString, Tag
 from bs4.filter import SoupStrainer
 
 from planetrss.models import Audio, Episode, EpisodeRef, Listing, Skip
+from planetrss.sites.base import ExtractError
+from planetrss.sites.extract import (
+    attr_text,
+    clean_text,
+    first,
+    is_date_only,
+    iso_duration,
+    json_ld_objects,
+    ld_image,
+    ld_str,
+    meta_contents,
+    strip_controls,
+)
 from planetrss.sites.npr import (
     audio_from_data,
-    clean_text,
     drop_chrome_blocks,
-    duration_from_iso,
     episode_number,
-    is_date_only,
     parse_data_audio,
     parse_date,
     story_id_from_uid,
     story_id_from_url,
-    strip_controls,
 )
 
 # --- parsing only what is needed --------------------------------------------------------
@@ -101,17 +111,7 @@ def _soup(text: str, parts: SoupStrainer) -> BeautifulSoup:
 
 def _attr(tag: Tag | None, name: str) -> str | None:
     """An attribute as a control-free, stripped string; None when absent or empty."""
-    if tag is None:
-        return None
-    value = tag.get(name)
-    if value is None:
-        return None
-    text = strip_controls(value if isinstance(value, str) else " ".join(value)).strip()
-    return text or None
-
-
-def _first(*values: str | None) -> str | None:
-    return next((value for value in values if value), None)
+    return attr_text(tag.get(name)) if tag is not None else None
 
 
 def _module_audio(module: Tag) -> tuple[Audio | None, dict[str, Any] | None]:
@@ -125,7 +125,7 @@ def _module_audio(module: Tag) -> tuple[Audio | None, dict[str, Any] | None]:
     audio = audio_from_data(data) if data else None
     if audio is not None and audio.duration is None:
         time = module.find("time", class_="audio-module-duration")
-        duration = duration_from_iso(_attr(time, "datetime") or "")
+        duration = iso_duration(_attr(time, "datetime") or "")
         if duration is not None:
             audio = dataclasses.replace(audio, duration=duration)
     return audio, data
@@ -145,7 +145,7 @@ def _page_audio(root: Tag) -> tuple[Audio | None, dict[str, Any] | None]:
 
 def _item_image(base: str, item: Tag) -> str | None:
     for img in item.find_all("img"):
-        src = _first(_attr(img, "data-original"), _attr(img, "src"))
+        src = first(_attr(img, "data-original"), _attr(img, "src"))
         if src and not src.startswith("data:"):
             return urljoin(base, src)
     return None
@@ -203,22 +203,7 @@ def _listing_item(base: str, item: Tag) -> EpisodeRef | Skip:
 
 def _metas(soup: BeautifulSoup) -> dict[str, str]:
     """``<meta>`` contents by lowercased property/name; the first one of a name wins."""
-    found: dict[str, str] = {}
-    for meta in soup.find_all("meta"):
-        key = _first(_attr(meta, "property"), _attr(meta, "name"))
-        content = _attr(meta, "content")
-        if key and content:
-            found.setdefault(key.lower(), content)
-    return found
-
-
-def _json_objects(value: Any) -> Iterable[dict[str, Any]]:
-    if isinstance(value, list):
-        for entry in value:
-            yield from _json_objects(entry)
-    elif isinstance(value, dict):
-        yield value
-        yield from _json_objects(value.get("@graph"))
+    return meta_contents(meta.attrs for meta in soup.find_all("meta"))
 
 
 def _ld_article(soup: BeautifulSoup) -> dict[str, Any]:
@@ -231,25 +216,10 @@ def _ld_article(soup: BeautifulSoup) -> dict[str, Any]:
             data = json.loads(script.string, strict=False)
         except ValueError:
             continue
-        for entry in _json_objects(data):
+        for entry in json_ld_objects(data):
             if "headline" in entry or "datePublished" in entry:
                 return entry
     return {}
-
-
-def _ld_str(value: Any) -> str | None:
-    text = clean_text(value) if isinstance(value, str) else ""
-    return text or None
-
-
-def _ld_image(value: Any) -> str | None:
-    if isinstance(value, str):
-        return _ld_str(value)
-    if isinstance(value, dict):
-        return _ld_str(value.get("url"))
-    if isinstance(value, list):
-        return next((url for url in map(_ld_image, value) if url), None)
-    return None
 
 
 _PUBDATE_VAR = re.compile(r'"pubDate"\s*:\s*"(\d{10})"')
@@ -334,7 +304,7 @@ def parse_listing(url: str, text: str) -> Listing:
     if items and all(
         isinstance(outcome, Skip) and outcome.reason == _NO_TITLE for outcome in outcomes
     ):
-        raise ValueError(
+        raise ExtractError(
             f"{url}: {len(items)} article.item elements but none has an h2.title; "
             "has the NPR listing layout changed?"
         )
@@ -353,17 +323,17 @@ def parse_episode(ref: EpisodeRef, url: str, text: str) -> Episode | Skip:
     ld = _ld_article(soup)
     storytitle = soup.find("div", class_="storytitle")
     heading = storytitle.find("h1") if storytitle else None
-    page_title = _first(
+    page_title = first(
         clean_text(metas.get("og:title", "")),
         clean_text(heading.get_text()) if heading else None,
-        _ld_str(ld.get("headline")),
+        ld_str(ld.get("headline")),
     )
     # The audio first: show notes are cut out of the tree below, modules included.
     audio, audio_data = _page_audio(soup)
     storytext = soup.find("div", id="storytext")
-    title = _first(page_title, clean_text(ref.title))
+    title = first(page_title, clean_text(ref.title))
     if title is None or (page_title is None and audio is None and storytext is None):
-        raise ValueError(
+        raise ExtractError(
             f"{url}: no episode title (og:title, div.storytitle h1, ld+json headline), "
             "audio module or div#storytext on the page; has the NPR page layout changed?"
         )
@@ -377,14 +347,14 @@ def parse_episode(ref: EpisodeRef, url: str, text: str) -> Episode | Skip:
     published = _published(
         [
             _attr(time, "datetime"),
-            _ld_str(ld.get("datePublished")),
+            ld_str(ld.get("datePublished")),
             metas.get("date"),
             _npr_vars_pubdate(soup),
         ],
         ref.published,
     )
     if published is None:
-        raise ValueError(f"{url}: no publication date on the page or the listing")
+        raise ExtractError(f"{url}: no publication date on the page or the listing")
     transcript_item = soup.find("li", class_="audio-tool-transcript")
     transcript = _attr(transcript_item.find("a", href=True), "href") if transcript_item else None
     audio_title = clean_text(str(audio_data.get("title") or "")) if audio_data else ""
@@ -396,17 +366,17 @@ def parse_episode(ref: EpisodeRef, url: str, text: str) -> Episode | Skip:
         audio_url=audio.url,
         audio_size=audio.size,
         duration=audio.duration,
-        summary=_first(
+        summary=first(
             clean_text(metas.get("og:description", "")),
             clean_text(metas.get("description", "")),
-            _ld_str(ld.get("description")),
+            ld_str(ld.get("description")),
             clean_text(ref.teaser),
         )
         or "",
         notes_html=_show_notes(url, storytext),
-        image_url=_first(
+        image_url=first(
             urljoin(url, metas.get("og:image", "")) if metas.get("og:image") else None,
-            urljoin(url, ld_image) if (ld_image := _ld_image(ld.get("image"))) else None,
+            urljoin(url, image) if (image := ld_image(ld.get("image"))) else None,
             ref.image_url,
         ),
         transcript_url=urljoin(url, transcript) if transcript else None,
