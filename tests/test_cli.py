@@ -116,7 +116,7 @@ def test_feeds_lists_definitions_and_cache_state_and_creates_nothing(tmp_path: P
     result = runner.invoke(app, ["feeds", "--feeds-dir", str(tmp_path), "--cache-dir", str(cache)])
     assert result.exit_code == 0, result.output
     assert (
-        "alpha: 'Test Show' (npr at https://www.npr.org): 1 episode in feed, 1 cached; "
+        "alpha: 'Test Show' (npr): 1 episode in feed, 1 cached; "
         f"last build 2026-01-02T03:04:05+00:00; output {tmp_path}/alpha.xml [{tmp_path}/alpha.toml]"
         in result.output
     )
