@@ -33,6 +33,7 @@ import os
 import random
 import signal
 import socket
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -610,6 +611,10 @@ def serve(
             loop.add_signal_handler(signum, server.stop)
         await server.run(ready=lambda _: ready(server) if ready is not None else None)
 
+    # The loop shares the GIL with the build's thread (rendering, the store). Every
+    # socket call releases it, and getting it back can take a whole switch interval:
+    # 1 ms instead of 5 keeps a 304 during a build at a few ms (measured: make bench).
+    sys.setswitchinterval(0.001)
     asyncio.run(main())
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from planetrss.demo.site import PAGE_SIZE, DemoSite
+from tests.bench import serve
 from tests.bench.harness import (
     ROOT,
     BuildRun,
@@ -70,6 +71,7 @@ class Settings:
     plot_episodes: int
     quick: bool
     scrapy: bool
+    serve: bool
     results: Path
 
 
@@ -104,6 +106,12 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
         help="run the Scrapy spider too (needs the bench extra: pip install -e '.[bench]') [on]",
     )
     parser.add_argument(
+        "--serve",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also `planetrss serve` answering clients during a cold build (tests/bench/serve.py) [on]",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="small sizes for a smoke run (no verdicts)"
     )
     parser.add_argument(
@@ -124,6 +132,7 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
         plot_episodes=min(episodes, 100) if quick else episodes,
         quick=quick,
         scrapy=args.scrapy,
+        serve=args.serve,
         results=args.results or (QUICK_RESULTS if quick else RESULTS),
     )
 
@@ -778,9 +787,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         scale = run_scale(settings, markup, tmp) if settings.scale else None
         concurrency = run_concurrency(settings, markup, tmp) if settings.plot else {}
+        served = (
+            serve.run_serve(settings.episodes, max(settings.latencies), markup, tmp)
+            if settings.serve
+            else None
+        )
     help_times = time_help()
     figures, targets = summarize(settings, by_latency, scale, help_times)
     print_report(settings, info, described, figures, targets)
+    for line in serve.report(served) if served else []:
+        _say(line)
     if concurrency:
         print_concurrency(settings, concurrency)
         draw_plot(settings, concurrency, PLOT)
@@ -798,6 +814,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{latency * 1000:.0f}ms": {str(c): asdict(r) for c, r in runs.items()}
                 for latency, runs in concurrency.items()
             },
+            "serve": asdict(served) if served else None,
         },
         "seconds": time.perf_counter() - started,
     }
