@@ -610,7 +610,8 @@ def demo_command(
                 )
             ) from None
         typer.echo(
-            f"demo site: {server.origin} ({episodes} episodes, {latency * 1000:.0f} ms latency)"
+            f"demo site: {server.origin} ({plural(episodes, 'episode')}, "
+            f"{latency * 1000:.0f} ms latency)"
         )
         if server.port == home:  # the definition's own URLs: keep the cache for later
             cache = cache_dir or default_cache_dir()
@@ -793,7 +794,9 @@ def _serve(configs: list[FeedConfig], **options: Any) -> None:
     logging.getLogger("planetrss").setLevel(logging.INFO)  # a line per build, for the journal
 
     def ready(server: serve.FeedServer) -> None:
-        typer.echo(f"serving {len(server.feeds)} feed(s) at {server.base_url} (Ctrl-C stops)")
+        typer.echo(
+            f"serving {plural(len(server.feeds), 'feed')} at {server.base_url} (Ctrl-C stops)"
+        )
         for feed in server.feeds.values():
             every = (
                 f"rebuilt every {format_duration(feed.refresh)}" if feed.refresh else "not rebuilt"

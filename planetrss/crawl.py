@@ -29,7 +29,7 @@ from typing import Protocol, TypeVar, cast, runtime_checkable
 from urllib.parse import urlsplit
 
 from planetrss import parse_worker
-from planetrss.errors import PlanetrssError
+from planetrss.errors import PlanetrssError, plural
 from planetrss.http import Fetcher, FetchError
 from planetrss.models import Episode, EpisodeRef, Failure, FeedPage, Listing, Skip
 from planetrss.sites.base import ExtractError, Site
@@ -357,7 +357,8 @@ _CONTENT_WITHOUT_ITEMS = 2000
 def _unrecognised(listing: Listing, text: str) -> str | None:
     """Why this listing page looks like a changed layout, or None when it looks fine."""
     if listing.item_count and not listing.refs and not listing.skips:
-        return f"{listing.item_count} items found, but no episode could be read from them"
+        found = plural(listing.item_count, "item")
+        return f"{found} found, but no episode could be read from them"
     if not listing.item_count and len("".join(text.split())) > _CONTENT_WITHOUT_ITEMS:
         return "the page has content but no episode items were found"
     return None

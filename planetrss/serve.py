@@ -53,7 +53,7 @@ from planetrss import __version__
 from planetrss.build import BuildOptions, build_async, read_last_build
 from planetrss.config import FeedConfig
 from planetrss.crawl import Parser
-from planetrss.errors import ConfigError, PlanetrssError
+from planetrss.errors import ConfigError, PlanetrssError, plural
 
 log = logging.getLogger("planetrss")
 
@@ -398,7 +398,7 @@ class FeedServer:
                 seconds,
                 report.new,
                 report.episodes_in_feed,
-                f", {len(report.failed)} pages failed (retried next build)"
+                f", {plural(len(report.failed), 'page')} failed (retried next build)"
                 if report.failed
                 else "",
             )
@@ -509,11 +509,11 @@ class FeedServer:
                 else:
                     problems.append(f"{feed.name}: {problem}")
         if hidden:
-            problems.append(f"{hidden} private feed(s) failing (their names are not shown)")
+            problems.append(f"{plural(hidden, 'private feed')} failing (their names are not shown)")
         headers = {"Cache-Control": "no-store"}
         if problems:
             return PlainTextResponse("".join(f"{p}\n" for p in problems), 503, headers=headers)
-        return PlainTextResponse(f"ok: {len(self.feeds)} feed(s)\n", headers=headers)
+        return PlainTextResponse(f"ok: {plural(len(self.feeds), 'feed')}\n", headers=headers)
 
 
 def _not_found() -> Response:
@@ -652,7 +652,9 @@ def _last_build_cell(feed: FeedState, now: datetime) -> str:
         return f'{when}<br><strong class="failed">failed</strong>{kept}<span class="error">{error}</span>'
     took = f" in {last.seconds:.1f} s" if last.seconds is not None else ""
     failed = (
-        f", {last.failed_pages} page(s) failed (retried next build)" if last.failed_pages else ""
+        f", {plural(last.failed_pages, 'page')} failed (retried next build)"
+        if last.failed_pages
+        else ""
     )
     return f'{when}<br><span class="ok">ok</span>{took}: {last.new} new{failed}'
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -198,3 +199,34 @@ def test_building_the_demo_without_its_site_says_which_command_starts_it(
         "`planetrss demo` serves it and builds this feed (`planetrss demo --serve` keeps it "
         f"up); {tmp_path}/data/planetrss/demo.xml left as it was"
     ]
+
+
+def test_shell_completion_completes_commands_and_feed_names(tmp_path: Path) -> None:
+    write_feed_toml(tmp_path, "alpha")
+    env = {
+        **os.environ,
+        "_PLANETRSS_COMPLETE": "complete_bash",
+        "PLANETRSS_FEEDS_DIR": str(tmp_path),
+    }
+    complete = [sys.executable, "-m", "planetrss"]
+
+    def words(line: str) -> list[str]:
+        parts = line.split()
+        run_env = {**env, "COMP_WORDS": line, "COMP_CWORD": str(len(parts) - 1)}
+        result = subprocess.run(complete, env=run_env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert words("planetrss bu") == ["build"]
+    assert words("planetrss build al") == ["alpha"]
+    assert words("planetrss episodes de") == ["demo", "demo-merged"]  # the built-in ones
+    script = subprocess.run(
+        [*complete, "--show-completion", "bash"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in env.items() if k != "_PLANETRSS_COMPLETE"},
+    )
+    assert script.returncode == 0, script.stderr
+    assert "_PLANETRSS_COMPLETE=complete_bash" in script.stdout
+    assert "complete -o default -F _planetrss_completion planetrss" in script.stdout

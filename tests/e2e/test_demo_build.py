@@ -84,13 +84,16 @@ def test_cold_build_puts_every_episode_in_the_feed_once(
 def test_rebuild_makes_no_episode_requests_and_same_bytes(
     server: DemoServer, config: FeedConfig, options: BuildOptions
 ) -> None:
-    build(config, options)
+    cold = build(config, options)
     first = config.output.read_bytes()
     server.reset_counts()
     report = build(config, options)
     assert server.counts["episode"] == 0
     assert server.requests <= 2
     assert report.new == 0 and report.cached == len(truth(server.site))
+    # Skipped means every item left out on purpose, not only those this run happened to see.
+    assert set(report.skipped) == set(cold.skipped)
+    assert len(report.skipped) == EPISODES - len(truth(server.site))
     assert report.written is False
     assert config.output.read_bytes() == first
 

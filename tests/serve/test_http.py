@@ -207,7 +207,7 @@ def test_the_opml_lists_the_public_feeds(running: Running) -> None:
 
 def test_health_is_ok_when_every_build_succeeded(running: Running) -> None:
     answer = fetch(running.base, "/healthz")
-    assert answer.status == 200 and answer.body == b"ok: 2 feed(s)\n"
+    assert answer.status == 200 and answer.body == b"ok: 2 feeds\n"
 
 
 def test_podcast_clients_subscribe_over_http(running: Running) -> None:
