@@ -57,7 +57,8 @@ class Narrowing:
     """What to keep of a page, found by words (lowercase) in start tags.
 
     - keep: elements whose start tag holds one of these words (name in `keep_tags`, and
-      `keep_if(start tag)` true when given) are kept whole, but for what `cut` drops;
+      `keep_if(start tag)` true when given: it sees the tag as written, case and all)
+      are kept whole, but for what `cut` drops;
     - cut: inside kept elements, elements whose start tag holds one of these words (name
       in `cut_tags`, `cut_if(name, start tag)` true when given) are dropped, unless they
       hold one of the `protect` words (in their start tag or content);
@@ -104,16 +105,16 @@ def _narrow(
     kept: list[tuple[int, int]] = []
     counted = how.keep_tags | how.cut_tags
     position = 0
-    for start, tag_end, name in _start_tags(masked, how.keep, how.keep_tags):
+    for start, tag_end, name in _start_tags(masked, how.keep, how.keep_tags):  # (words: lowercase)
         if start < position:
             continue  # inside an element already kept
-        if how.keep_if is not None and not how.keep_if(masked[start:tag_end]):
+        if how.keep_if is not None and not how.keep_if(text[start:tag_end]):
             continue
         end = _element_end(masked, name, start, tag_end)
         if _quoted_tags(counted).search(masked, start, end):
             raise _Unsure  # a "<div" in an attribute value would fool the counting
         kept.append((start, end))
-        parts.extend(_without(masked, lowered, start, end, how))
+        parts.extend(_without(text, masked, lowered, start, end, how))
         position = end
     if not kept:
         return None
@@ -230,7 +231,7 @@ def _element_end(masked: str, name: str, start: int, tag_end: int) -> int:
 
 
 def _without(
-    masked: str, lowered: str, start: int, end: int, how: Narrowing
+    text: str, masked: str, lowered: str, start: int, end: int, how: Narrowing
 ) -> list[tuple[int, int]]:
     """[start, end) minus the elements `how` cuts in it, as a list of spans."""
     if not how.cut:
@@ -241,7 +242,7 @@ def _without(
     for at, tag_end, name in cuts:
         if at < kept:
             continue  # inside an element already cut
-        if how.cut_if is not None and not how.cut_if(name, masked[at:tag_end]):
+        if how.cut_if is not None and not how.cut_if(name, text[at:tag_end]):
             continue
         try:
             stop = _element_end(masked, name, at, tag_end)

@@ -33,6 +33,7 @@ from planetrss.sites.extract import (
     meta_contents,
     strip_controls,
 )
+from planetrss.sites.narrow import Narrowing, classes, narrow
 from planetrss.sites.npr import (
     audio_from_data,
     drop_chrome_blocks,
@@ -95,8 +96,12 @@ _LISTING_PARTS = _Keep(_is_listing_item)
 _EPISODE_PARTS = _Keep(_is_episode_part)
 
 
-def _soup(text: str, parts: SoupStrainer) -> BeautifulSoup:
+def _soup(text: str, parts: SoupStrainer, narrowing: Narrowing) -> BeautifulSoup:
     """The `parts` of `text`, parsed; never a warning from Beautiful Soup's guesses.
+
+    Beautiful Soup is given only what `narrowing` cuts out of the page (a tenth of an
+    npr.org page's elements), or, when the markup is too odd to cut safely, the page
+    without its site-wide header, navigation and footer.
 
     A body without any tag holds nothing to extract (and a short one would make bs4 warn
     that it "looks like a URL"); an XML declaration (XHTML pages, or a feed served where
@@ -106,7 +111,10 @@ def _soup(text: str, parts: SoupStrainer) -> BeautifulSoup:
         text = ""
     elif text.startswith("<?xml"):
         text = text[text.find(">") + 1 :]
-    return BeautifulSoup(drop_chrome_blocks(text), "lxml", parse_only=parts)
+    narrowed = narrow(text, narrowing)
+    if narrowed is None:
+        narrowed = drop_chrome_blocks(text)
+    return BeautifulSoup(narrowed, "lxml", parse_only=parts)
 
 
 def _attr(tag: Tag | None, name: str) -> str | None:
@@ -269,6 +277,76 @@ def _is_chrome(tag: Tag) -> bool:
     )
 
 
+# --- what is handed to Beautiful Soup -------------------------------------------------------
+# Words, not rules: narrow() finds elements by words in their start tags (lowercased), so
+# each list must name at least everything the strainers above keep and the functions
+# here read (more is harmless: the strainer decides). Inside the kept elements, what is
+# never read is cut: the chrome `_show_notes` removes anyway (`_is_chrome`, judged on the
+# tag as written), the audio module's listen button, unless it holds something read.
+
+_EPISODE_READS = (
+    "storytext",
+    "storytitle",
+    "dateblock",
+    "audio-module-controls-wrap",
+    "audio-module-duration",
+    "audio-tool-transcript",
+    "<meta",
+    "npr-vars",
+    "ld+json",
+)
+_EPISODE_CUT_CLASSES = _CHROME_CLASSES | {"audio-module-listen"}
+
+
+def _is_episode_cut(name: str, start_tag: str) -> bool:
+    return name in _CHROME_TAGS or not _EPISODE_CUT_CLASSES.isdisjoint(classes(start_tag))
+
+
+_EPISODE_NARROWING = Narrowing(
+    keep=(
+        "storytext",
+        "storytitle",
+        "dateblock",
+        "audio-module-controls-wrap",
+        "audio-tool-transcript",
+    ),
+    keep_tags=frozenset({"div", "li"}),
+    cut=(
+        *sorted(_EPISODE_CUT_CLASSES),
+        *(f"<{name}" for name in sorted(_CHROME_TAGS - {"script", "style", "iframe"})),
+    ),
+    # (Not <iframe>: its tags turn up in attribute values, as embed codes, which would
+    # make narrow() unsure of every page that has one.)
+    cut_tags=frozenset(
+        {"div", "article", "section", "figure", "aside", "ul", "p", "span", "b", "a"}
+        | (_CHROME_TAGS - {"script", "style", "iframe"})
+    ),
+    cut_if=_is_episode_cut,
+    protect=_EPISODE_READS,
+    metas=("og:title", "og:description", "og:image", "description", "date"),
+    scripts=("npr-vars", "ld+json"),
+)
+
+_LISTING_CUT_CLASSES = frozenset(
+    {"audio-module-tools", "credit-caption", "audio-module-listen", "slug"}
+)
+
+
+def _is_listing_cut(name: str, start_tag: str) -> bool:
+    return not _LISTING_CUT_CLASSES.isdisjoint(classes(start_tag))
+
+
+_LISTING_NARROWING = Narrowing(
+    keep=("item",),
+    keep_tags=frozenset({"article"}),
+    keep_if=lambda start_tag: "item" in classes(start_tag),
+    cut=tuple(sorted(_LISTING_CUT_CLASSES)),
+    cut_tags=frozenset({"div", "a", "h3"}),
+    cut_if=_is_listing_cut,
+    protect=("<img", "<h2", "teaser", "audio-module-controls-wrap", "<time", "<article"),
+)
+
+
 def _show_notes(base: str, storytext: Tag | None) -> str:
     """The inner HTML of ``div#storytext`` without the site's chrome, links made absolute."""
     if storytext is None:
@@ -299,7 +377,8 @@ def _show_notes(base: str, storytext: Tag | None) -> str:
 
 def parse_listing(url: str, text: str) -> Listing:
     """Every ``article.item`` of a listing page (fragment or section archive)."""
-    items = [node for node in _soup(text, _LISTING_PARTS).children if isinstance(node, Tag)]
+    soup = _soup(text, _LISTING_PARTS, _LISTING_NARROWING)
+    items = [node for node in soup.children if isinstance(node, Tag)]
     outcomes = [_listing_item(url, item) for item in items]
     if items and all(
         isinstance(outcome, Skip) and outcome.reason == _NO_TITLE for outcome in outcomes
@@ -318,7 +397,7 @@ def parse_listing(url: str, text: str) -> Listing:
 
 def parse_episode(ref: EpisodeRef, url: str, text: str) -> Episode | Skip:
     """The episode from its page; each field falls back to what the listing gave."""
-    soup = _soup(text, _EPISODE_PARTS)
+    soup = _soup(text, _EPISODE_PARTS, _EPISODE_NARROWING)
     metas = _metas(soup)
     ld = _ld_article(soup)
     storytitle = soup.find("div", class_="storytitle")
