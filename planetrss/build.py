@@ -326,7 +326,12 @@ def _feed_inputs(config: FeedConfig, keys: set[str], probing: bool) -> str:
 
 def _feed_is_current(config: FeedConfig, state: dict[str, Any], inputs: str) -> bool:
     """True when the output file is the one the last build wrote from these same inputs."""
-    if state.get("feed_inputs") != inputs or "feed_sha256" not in state:
+    return state.get("feed_inputs") == inputs and _wrote_output(config, state)
+
+
+def _wrote_output(config: FeedConfig, state: dict[str, Any]) -> bool:
+    """True when the output file is exactly the one the last build wrote."""
+    if "feed_sha256" not in state:
         return False
     try:
         with config.output.open("rb") as handle:
@@ -740,6 +745,9 @@ def _published_before(config: FeedConfig, feed_store: Store) -> list[Published]:
     """The registry, plus the items of the feed file it does not know (a lost cache, or
     a feed first written before the registry existed): their guids must not change."""
     registry = feed_store.published()
+    state = feed_store.state()
+    if state.get("registry_complete") and _wrote_output(config, state):
+        return registry  # the file is the last merged build's: the registry holds it all
     known = {p.guid for p in registry}
     return registry + [p for p in feed.read_published(config.output) if p.guid not in known]
 
@@ -789,6 +797,9 @@ def _publish_merged(
             "feed_bytes": output.size,
             "episodes_in_feed": in_feed,
             "matches": result.rule_counts(),
+            # Every item of the file just written is in the registry (a one-source build
+            # of the same feed, before, wrote a file without recording its items).
+            "registry_complete": True,
             # Audio lengths still unknown after probing; None: not probed this time.
             "unsized": len(episodes.unsized) if probing else None,
             **counts,

@@ -126,6 +126,27 @@ def test_adding_the_official_feed_to_an_archive_changes_no_published_guid(
     assert len(after) == report.episodes_in_feed == in_archive(site)
 
 
+def test_turning_a_one_source_feed_into_a_merged_one_changes_no_published_guid(
+    server: DemoServer, site: DemoSite, tmp_path: Path
+) -> None:
+    # The same feed name and cache, first in the one-source form (what planetmoney.toml was).
+    path = tmp_path / "show.toml"
+    path.write_text(
+        f"site = 'npr'\norigin = '{server.origin}'\noutput = 'show.xml'\n"
+        f"[params]\npodcast_id = 510289\n{CHANNEL}",
+        encoding="utf-8",
+    )
+    one_source = load_feed(path)
+    build(one_source, options(tmp_path))
+    before = items(one_source)
+    merged = feed_file(tmp_path, server.origin, OFFICIAL, ARCHIVE)
+    assert merged.name == one_source.name
+    build(merged, options(tmp_path))
+    assert items(merged) == before
+    build(merged, options(tmp_path, full=True))  # and again, from the registry alone
+    assert items(merged) == before
+
+
 def test_adding_the_archive_to_the_official_feed_changes_no_published_guid(
     server: DemoServer, site: DemoSite, tmp_path: Path
 ) -> None:
