@@ -29,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 
 from planetrss.models import Audio, Episode, EpisodeRef, FeedPage, Listing, Skip
 from planetrss.sites.base import ExtractError, Site, SiteParamError
+from planetrss.sites.extract import clean_text, iso_duration, positive_int
 
 
 class _Text(HTMLParser):
@@ -46,9 +47,6 @@ class _Text(HTMLParser):
             self.parts.append(" ")
 
 
-_CONTROLS = dict.fromkeys([*(c for c in range(0x20) if c not in (9, 10, 13)), 0xFFFE, 0xFFFF])
-
-
 def plain_text(fragment: str) -> str:
     """Text of an HTML fragment (or of plain text), whitespace collapsed.
 
@@ -58,11 +56,10 @@ def plain_text(fragment: str) -> str:
     parser = _Text()
     parser.feed(fragment)
     parser.close()
-    return " ".join("".join(parser.parts).translate(_CONTROLS).split())
+    return clean_text("".join(parser.parts))
 
 
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:\.\d+)?$")
-_ISO = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$", re.IGNORECASE)
 
 
 def parse_duration(value: str | None) -> int | None:
@@ -72,18 +69,10 @@ def parse_duration(value: str | None) -> int | None:
     [1240, 1240, 3723, 65, None, None]
     """
     text = (value or "").strip()
-    if text.isdigit():
-        return int(text) or None
     if match := _CLOCK.match(text):
         hours, minutes, seconds = (int(part or 0) for part in match.groups())
-        return hours * 3600 + minutes * 60 + seconds or None
-    if (match := _ISO.match(text)) and any(match.groups()):
-        total = sum(
-            float(part or 0) * unit
-            for part, unit in zip(match.groups(), (3600, 60, 1), strict=True)
-        )
-        return round(total) or None
-    return None
+        return positive_int(hours * 3600 + minutes * 60 + seconds)
+    return positive_int(text) or iso_duration(text)
 
 
 def _date(entry: Mapping[str, Any]) -> datetime | None:
@@ -107,14 +96,6 @@ def _date(entry: Mapping[str, Any]) -> datetime | None:
     return None
 
 
-def _positive(value: Any) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        return None
-    return number if number > 0 else None
-
-
 def _enclosure(entry: Mapping[str, Any], base: str) -> tuple[str, int | None] | None:
     """The item's audio (or video) file and its byte length; None when it has none."""
     links = [link for link in entry.get("links", ()) if link.get("rel") == "enclosure"]
@@ -122,7 +103,7 @@ def _enclosure(entry: Mapping[str, Any], base: str) -> tuple[str, int | None] | 
     for link in links:
         href = str(link.get("href", "")).strip()
         if href:
-            return urljoin(base, href), _positive(link.get("length"))
+            return urljoin(base, href), positive_int(link.get("length"))
     return None
 
 
@@ -158,7 +139,7 @@ def episode_from_entry(entry: Mapping[str, Any], base: str) -> Episode | Skip:
     enclosure = _enclosure(entry, base)
     link = _link(entry, base)
     key = str(entry.get("id", "")).strip() or link or (enclosure[0] if enclosure else "")
-    title = " ".join(str(entry.get("title", "")).translate(_CONTROLS).split())
+    title = clean_text(str(entry.get("title", "")))
     where = link or base
     if not key:
         return Skip(f"untitled:{title}", where, "item without guid, link or enclosure")
@@ -188,7 +169,7 @@ def episode_from_entry(entry: Mapping[str, Any], base: str) -> Episode | Skip:
             if isinstance(transcript, Mapping) and transcript.get("url")
             else None
         ),
-        episode_number=_positive(entry.get("itunes_episode", "")),
+        episode_number=positive_int(entry.get("itunes_episode", "")),
     )
 
 
