@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -11,6 +12,7 @@ import time
 from collections.abc import Iterator
 
 import httpx
+import podcastparser
 import pytest
 
 from planetrss.demo import DemoServer, DemoSite, Fault
@@ -159,3 +161,29 @@ def test_runs_in_the_foreground_until_sigterm() -> None:
             process.communicate()
     assert process.returncode == 0
     assert err == ""
+
+
+def test_the_official_style_feed_answers_conditional_gets_and_its_tracker_redirects(
+    server: DemoServer,
+) -> None:
+    site = server.site
+    with httpx.Client() as client:
+        first = client.get(site.official_url)
+        again = client.get(site.official_url, headers={"If-None-Match": first.headers["ETag"]})
+        listed = site.official_episodes()
+        tracked = client.head(site.official_audio_url(listed[0]), follow_redirects=True)
+    assert first.status_code == 200 and again.status_code == 304 and again.content == b""
+    assert first.headers["content-type"].startswith("application/rss+xml")
+    parsed = podcastparser.parse(site.official_url, io.BytesIO(first.content))
+    assert len(parsed["episodes"]) == len(listed) == site.official_items
+    assert [e.index for e in listed] == sorted((e.index for e in listed), reverse=True)
+    assert all(e.in_feed for e in listed)  # the newest playable episodes
+    for item, episode in zip(parsed["episodes"], listed, strict=True):
+        assert item["enclosures"][0]["file_size"] == episode.size  # exact lengths
+        assert item["total_time"] == episode.duration
+        assert "/track/demo-510289/" in item["enclosures"][0]["url"]
+    pages = {e.url for e in listed}
+    with_link = [item for item in parsed["episodes"] if item["link"] in pages]
+    assert len(with_link) == sum(e.index % 3 == 0 for e in listed) > 0  # <link> on some only
+    assert tracked.status_code == 200  # the tracker sends players on to the audio file
+    assert int(tracked.headers["content-length"]) == listed[0].size
