@@ -40,10 +40,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from itertools import combinations
+from itertools import product
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from planetrss.models import Episode, Published
@@ -314,17 +314,17 @@ def _edges(nodes: Sequence[_Node]) -> list[tuple[tuple[object, ...], int, _Node,
         for c in found:
             add(0, anchor, c)
 
-    def buckets(rule: int, keys: Mapping[str, Sequence[_Node]]) -> None:
-        for group in keys.values():
-            for a, b in combinations(group, 2):
-                if isinstance(a, Published) and isinstance(b, Published):
-                    continue
-                if isinstance(a, Candidate) and isinstance(b, Candidate) and a.source == b.source:
-                    continue
+    def buckets(rule: int, groups: Iterable[Sequence[_Node]]) -> None:
+        for group in groups:
+            for a, b in _joinable_pairs(group):
+                if rule == 4:  # same title and day: durations must be close too
+                    assert a.duration is not None and b.duration is not None
+                    if abs(a.duration - b.duration) >= DURATION_SLACK:
+                        continue
                 add(rule, a, b, *_closeness(a, b))
 
     # 1: equal keys in two sources.
-    buckets(1, {k: v for k, v in by_key.items() if len(v) > 1})
+    buckets(1, by_key.values())
     # 2: shared site ids; 3: audio identity (anchors take part: an old feed's items).
     ids: dict[str, list[_Node]] = defaultdict(list)
     audio: dict[str, list[_Node]] = defaultdict(list)
@@ -333,25 +333,31 @@ def _edges(nodes: Sequence[_Node]) -> list[tuple[tuple[object, ...], int, _Node,
             ids[sid].append(node)
         if node.audio_url and (identity := audio_identity(node.audio_url)):
             audio[identity].append(node)
-    buckets(2, ids)
-    buckets(3, audio)
+    buckets(2, ids.values())
+    buckets(3, audio.values())
     # 4: same normalised title and day, durations known and close.
     titled: dict[tuple[str, date], list[_Node]] = defaultdict(list)
     for node in nodes:
         if node.duration is not None and (key := _fuzzy_key(node)):
             titled[key].append(node)
-    for group in titled.values():
-        for a, b in combinations(group, 2):
-            assert a.duration is not None and b.duration is not None
-            if abs(a.duration - b.duration) >= DURATION_SLACK:
-                continue
-            if isinstance(a, Published) and isinstance(b, Published):
-                continue
-            if isinstance(a, Candidate) and isinstance(b, Candidate) and a.source == b.source:
-                continue
-            add(4, a, b, *_closeness(a, b))
+    buckets(4, titled.values())
     edges.sort(key=lambda edge: edge[0])
     return edges
+
+
+def _joinable_pairs(group: Sequence[_Node]) -> Iterator[tuple[_Node, _Node]]:
+    """The pairs of a bucket that a join could ever accept: across two sources, or an
+    episode and a published item. (A source that repeats one key on many items, a feed
+    giving every item the same enclosure, costs nothing: its own pairs are never made.)"""
+    sides: dict[str, list[_Node]] = defaultdict(list)
+    for node in group:
+        sides["" if isinstance(node, Published) else node.source].append(node)
+    anchors = sides.pop("", [])
+    names = sorted(sides)
+    for i, name in enumerate(names):
+        for other in names[i + 1 :]:
+            yield from product(sides[name], sides[other])
+        yield from product(anchors, sides[name])
 
 
 def _closeness(a: _Node, b: _Node) -> tuple[float, float]:

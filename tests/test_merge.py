@@ -357,3 +357,17 @@ def test_guids_survive_a_lost_registry_via_the_old_feed_file(items: list[Candida
         m.guid for m in before.episodes if any(c.key == m.guid for c in m.members)
     }
     assert len({m.guid for m in after.episodes}) == len(after.episodes)
+
+
+def test_a_source_repeating_one_enclosure_keeps_its_items_apart() -> None:
+    # A broken feed gives every item the same audio URL: its items stay separate, and
+    # the one archive episode with that file joins exactly one of them (the closest).
+    broken = [
+        cand("official", f"u{i}", f"T{i}", audio_url="https://x.org/a.mp3", duration=1000 + i)
+        for i in range(2000)
+    ]
+    archive = cand("archive", "1", "Other", audio_url="https://y.org/a.mp3", duration=1500)
+    result = match([*broken, archive], kinds=KINDS)
+    assert len(result.episodes) == 2000
+    joined = [m for m in result.episodes if len(m.members) == 2]
+    assert [m.guid for m in joined] == ["u500"]
