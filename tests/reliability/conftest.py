@@ -125,3 +125,21 @@ def server() -> Iterator[DemoServer]:
 @pytest.fixture
 def config(server: DemoServer, tmp_path: Path) -> FeedConfig:
     return demo_config(server.origin, tmp_path / "out" / "demo.xml")
+
+
+def processes_with(token: str) -> list[int]:
+    """Live processes whose environment carries `token`: a command started with it and
+    every process it started (zombies aside)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if token.encode() not in (entry / "environ").read_bytes():
+                continue
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        if state != "Z":
+            found.append(int(entry.name))
+    return found

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,21 +23,26 @@ from tests.reliability.conftest import (
     feed_guids,
     in_feed,
     page_fetched,
+    processes_with,
     write_demo_toml,
 )
 
 
 @contextlib.contextmanager
 def planetrss_build(toml: Path, cache: Path) -> Iterator[subprocess.Popen[str]]:
-    """`planetrss build` in its own process group, which is always cleaned up after."""
+    """`planetrss build`, its processes marked by a token in their environment (its parse
+    workers run in sessions of their own, so no process group holds them all); whatever
+    is left of them is always cleaned up after."""
+    token = f"planetrss-crash-test-{uuid.uuid4()}"
     process = subprocess.Popen(
         [str(VENV_BIN / "planetrss"), "build", str(toml), "--cache-dir", str(cache), "-c", "4"],
         cwd=ROOT,
+        env={**os.environ, "PLANETRSS_TEST_TOKEN": token},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=True,  # its parse workers share the group: killpg reaches them
     )
+    process.token = token  # type: ignore[attr-defined]
     try:
         yield process
     finally:
@@ -44,28 +50,10 @@ def planetrss_build(toml: Path, cache: Path) -> Iterator[subprocess.Popen[str]]:
             process.kill()
         # Parse workers orphaned by a SIGKILL are ours to end; they also hold the pipes
         # open, so reading to the end waits for them.
-        kill_group(process)
+        for pid in processes_with(token):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         process.communicate(timeout=30)
-
-
-def kill_group(process: subprocess.Popen[str]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-def group_alive(pgid: int) -> bool:
-    """Whether any process is left in process group `pgid` (the zombie leader aside)."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        state, group = fields[0], int(fields[2])
-        if group == pgid and state != "Z":
-            return True
-    return False
 
 
 def wait_for(condition: Callable[[], bool], timeout: float) -> None:
@@ -127,11 +115,12 @@ def test_sigkill_leaves_no_parse_workers_behind(tmp_path: Path) -> None:
         with planetrss_build(toml, tmp_path / "cache") as process:
             wait_for(lambda: server.counts["episode"] >= 20 or process.poll() is not None, 20)
             assert process.poll() is None, "the build ended before it could be killed"
-            assert group_alive(process.pid)
+            token = process.token  # type: ignore[attr-defined]
+            assert len(processes_with(token)) >= 2  # the build and its parse workers
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
             deadline = time.monotonic() + 2
-            while group_alive(process.pid) and time.monotonic() < deadline:
+            while processes_with(token) and time.monotonic() < deadline:
                 time.sleep(0.05)
-            orphans = group_alive(process.pid)
+            orphans = processes_with(token)
         assert not orphans, "parse workers outlived the killed build"

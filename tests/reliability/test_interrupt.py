@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.reliability.conftest import processes_with
 
 # Seconds after the demo site is up: the first ones land while the build starts its
 # parse workers (their interpreters starting, importing), the later ones mid-crawl.
@@ -26,23 +27,9 @@ from tests.conftest import ROOT
 DELAYS = [0.0, 0.02, 0.05, 0.1, 0.2, 0.4, 0.7, 1.2]
 
 
-def _processes_with(token: str) -> list[int]:
-    """Processes whose environment carries `token` (the CLI and every child it started)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if token.encode() in (entry / "environ").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue  # gone meanwhile, or not ours to read
-    return found
-
-
 def _wait_until_gone(token: str, timeout: float = 10.0) -> list[int]:
     deadline = time.monotonic() + timeout
-    while (left := _processes_with(token)) and time.monotonic() < deadline:
+    while (left := processes_with(token)) and time.monotonic() < deadline:
         time.sleep(0.05)
     return left
 
