@@ -32,9 +32,27 @@ from planetrss import parse_worker
 from planetrss.errors import PlanetrssError, plural
 from planetrss.http import Fetcher, FetchError
 from planetrss.models import Episode, EpisodeRef, Failure, FeedPage, Listing, Skip
-from planetrss.sites.base import ExtractError, Site
+from planetrss.sites.base import ExtractError, NextLinks, NumberedPages, Site, Sitemap
+from planetrss.sites.sitemap import SitemapEntries, parse_sitemap
 
 T = TypeVar("T")
+
+
+class PageReader(Protocol):
+    """Where the crawl reads pages: a logical URL in, the page's body out.
+
+    `http.Fetcher` is the live reader. The crawl reads every listing, sitemap and episode
+    page through one, so another can serve any kind's pages without the kinds or the
+    paging strategies knowing: a Wayback reader would map each logical URL to an
+    archived capture (CDX lookup, then the raw ``id_`` snapshot) and return its bytes,
+    raising `FetchError` (status 404 when there is no capture, which ends a numbered
+    walk past its first page) for what it cannot serve. `requests` counts what it sent.
+    """
+
+    requests: int
+
+    async def get_text(self, url: str) -> str: ...
+    async def get_bytes(self, url: str) -> bytes: ...
 
 
 class PageStore(Protocol):
@@ -350,6 +368,15 @@ async def _watch_loop_lag(samples: list[float], interval: float = 0.01) -> None:
         samples.append(max(0.0, loop.time() - start - interval))
 
 
+#: What a 404 past the first listing page stands for: the end of the listing.
+_END = Listing(url="")
+
+
+def _is_empty(listing: Listing) -> bool:
+    """A page past the end of a numbered listing: no items at all, read or not."""
+    return not listing.item_count and not listing.unread
+
+
 # A listing past the end is empty or nearly; a real page of items is tens of kilobytes.
 _CONTENT_WITHOUT_ITEMS = 2000
 
@@ -390,11 +417,16 @@ class Crawl:
     # The one thread that writes the store (a build hands in the thread it uses for all
     # its store work); None: the crawl starts its own and stops it when done.
     writer: concurrent.futures.Executor | None = None
+    # Where listing, sitemap and episode pages are read (None: the fetcher, live). Size
+    # probes and politeness settings stay with the fetcher.
+    reader: PageReader | None = None
 
     def __post_init__(self) -> None:
         self.result = CrawlResult()
         self.progress = Progress()
+        self._pages: PageReader = self.reader or self.fetcher
         self._queued: set[str] = set()
+        self._unread_pages = 0
         # One thread writes the store: compressing and SQLite release the GIL, so the
         # loop keeps running; one thread means one SQLite connection and no contention.
         self._owns_writer = self.writer is None
@@ -431,39 +463,117 @@ class Crawl:
             self.on_progress(self.progress)
 
     async def _walk_listings(self, group: asyncio.TaskGroup) -> bool:
-        """Page through the listing; True when it ended where it should, not on a failure."""
-        limit = self.fetcher.settings.concurrency
+        """Walk the listing as the site's paging says; True when it ended where it
+        should (its confirmed end, known episodes, max_pages), not on a failure, and
+        every item on the pages it read was read."""
         if self.full or not self.known:
             self.parser.start()  # a whole archive to parse: start the workers right away
+        paging = self.site.paging
+        if isinstance(paging, NumberedPages):
+            ended = await self._walk_numbered(group, paging)
+        elif isinstance(paging, NextLinks):
+            ended = await self._walk_next_links(group, paging)
+        else:
+            ended = await self._walk_sitemap(group, paging)
+        # Items that could not be read: the next build walks everything again.
+        return ended and not self._unread_pages
+
+    async def _walk_numbered(self, group: asyncio.TaskGroup, paging: NumberedPages) -> bool:
+        limit = self.fetcher.settings.concurrency
         # Cold or --full: a whole wave at once. Incremental: page 1 alone first, since
         # it usually holds everything new; then doubling waves.
         wave = limit if self.full or not self.known else 1
         index = 0
         while True:
-            tasks = [group.create_task(self._listing(group, i)) for i in range(index, index + wave)]
+            end = index + wave
+            if paging.max_pages is not None:
+                end = min(end, paging.max_pages)
+            if end <= index:
+                return True  # as far as the definition asks
+            tasks = [
+                group.create_task(self._listing(group, paging.url(i), first=i == 0))
+                for i in range(index, end)
+            ]
             for task in tasks:
                 listing = await task
                 if listing is None:
                     return False
-                if self._is_last(listing):
+                # The end is confirmed by an empty page (or a 404 past the first), never
+                # assumed from a short one: pages shift, and a page may lose items.
+                if listing is _END or _is_empty(listing) or self._reaches_known(listing):
                     return True
-            index += wave
+            index = end
             wave = min(wave * 2, limit)
 
-    def _is_last(self, listing: Listing) -> bool:
-        if listing.item_count < self.site.page_size:
-            return True
-        if self.full:
+    async def _walk_next_links(self, group: asyncio.TaskGroup, paging: NextLinks) -> bool:
+        seen: set[str] = set()
+        url: str | None = paging.start
+        while url is not None and url not in seen:
+            if paging.max_pages is not None and len(seen) >= paging.max_pages:
+                return True
+            seen.add(url)
+            listing = await self._listing(group, url, first=len(seen) == 1)
+            if listing is None:
+                return False
+            if listing is _END or self._reaches_known(listing):
+                return True
+            url = listing.next_url
+        return True  # no next link, or one back to a page already read
+
+    async def _walk_sitemap(self, group: asyncio.TaskGroup, paging: Sitemap) -> bool:
+        """Every sitemap document once (an index's children newest first), every URL
+        the site takes for an episode's queued; the order of each document (newest
+        lastmod first) is kept. No early stop: a sitemap is not ordered by age."""
+        queue = [paging.url]
+        seen: set[str] = set()
+        complete = True
+        while queue:
+            if paging.max_pages is not None and len(seen) >= paging.max_pages:
+                break
+            url = queue.pop(0)
+            if url in seen:
+                continue
+            seen.add(url)
+            entries = await self._sitemap(url)
+            if entries is None:
+                complete = False
+                continue  # one bad child: the others still give their episodes
+            queue.extend(entries.sitemaps)
+            refs = [ref for loc in entries.pages if (ref := self.site.ref_from_url(loc))]
+            for ref in refs:
+                self._queue_episode(group, ref)
+            self._report()
+        return complete
+
+    async def _sitemap(self, url: str) -> SitemapEntries | None:
+        try:
+            body = await self._pages.get_bytes(url)
+        except FetchError as exc:
+            self.result.failed.append(Failure(url, exc.reason))
+            return None
+        entries, _ = await self.parser.run(parse_sitemap, body)
+        self.progress.listing_pages += 1
+        if entries is None:
+            self.result.unrecognised.append(Failure(url, "not a sitemap (urlset or index)"))
+        return entries
+
+    def _reaches_known(self, listing: Listing) -> bool:
+        """Whether an incremental walk may stop here: newest first, so once a page
+        reaches episodes we know, the rest are known too. (Its oldest item decides, so
+        an old episode featured at the top does not; a page with items that could not
+        be read never decides.)"""
+        if self.full or listing.unread:
             return False
-        # Newest first: once a page reaches episodes we know, the rest are known too.
-        # (Its oldest item decides, so an old episode featured at the top does not.)
         return bool(listing.refs) and listing.refs[-1].key in self.known
 
-    async def _listing(self, group: asyncio.TaskGroup, index: int) -> Listing | None:
-        url = self.site.listing_url(index)
+    async def _listing(self, group: asyncio.TaskGroup, url: str, first: bool) -> Listing | None:
+        """One listing page read and its episodes queued; `_END` for a 404 past the first
+        page (the end of a numbered listing); None after a failure (recorded)."""
         try:
-            text = await self.fetcher.get_text(url)
+            text = await self._pages.get_text(url)
         except FetchError as exc:
+            if exc.status == 404 and not first:
+                return _END
             self.result.failed.append(Failure(url, exc.reason))
             return None
         try:
@@ -476,6 +586,11 @@ class Crawl:
         if problem := _unrecognised(listing, text):
             self.result.unrecognised.append(Failure(url, problem))
             return None
+        if listing.unread:
+            self._unread_pages += 1
+            self.result.failed.append(
+                Failure(url, f"{listing.unread} of the page's items could not be read")
+            )
         for skip in listing.skips:
             self._record_skip(group, skip)
         for ref in listing.refs:
@@ -495,6 +610,10 @@ class Crawl:
             self._record_skip(group, Skip(ref.key, ref.url, "audio not available yet"))
             return
         self.progress.episodes_queued += 1
+        found = self.site.episode_from_listing(ref)
+        if found is not None:  # the listing told everything: no page to fetch
+            group.create_task(self._found(ref, None, found))
+            return
         group.create_task(self._episode(ref, retry))
 
     def _record_skip(self, group: asyncio.TaskGroup, skip: Skip) -> None:
@@ -511,7 +630,7 @@ class Crawl:
 
     async def _fetch_episode(self, ref: EpisodeRef, retry: bool) -> None:
         try:
-            text = await self.fetcher.get_text(ref.url)
+            text = await self._pages.get_text(ref.url)
         except FetchError as exc:
             await self._fail(ref, exc.reason, retry)
             return
@@ -521,6 +640,10 @@ class Crawl:
             await self._fail(ref, f"could not extract: {exc}", retry)
             return
         self.result.parse_seconds.append(seconds)
+        await self._found(ref, text, found)
+
+    async def _found(self, ref: EpisodeRef, text: str | None, found: Episode | Skip) -> None:
+        """Store what an episode page (`text`), or the listing alone, gave."""
         await self._write(self._save, ref, text, found)
         if isinstance(found, Skip):
             self.result.skipped.append(found)
@@ -541,8 +664,9 @@ class Crawl:
             self.sizes[url] = size
             await self._write(self.store.save_size, url, size)
 
-    def _save(self, ref: EpisodeRef, text: str, found: Episode | Skip) -> None:
-        self.store.save_page(ref.url, text)
+    def _save(self, ref: EpisodeRef, text: str | None, found: Episode | Skip) -> None:
+        if text is not None:
+            self.store.save_page(ref.url, text)
         if isinstance(found, Skip):
             self.store.save_skip(found)
         else:

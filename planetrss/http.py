@@ -51,12 +51,14 @@ class HttpSettings:
 
 
 class FetchError(Exception):
-    """A page that could not be fetched, after retries; `reason` is one line."""
+    """A page that could not be fetched, after retries; `reason` is one line; `status`
+    is the HTTP status of a final error answer (404), None for other failures."""
 
-    def __init__(self, url: str, reason: str) -> None:
+    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
+        self.status = status
 
 
 def make_client(settings: HttpSettings) -> httpx.AsyncClient:
@@ -384,7 +386,7 @@ class Fetcher:
                     f"HTTP {status}", status, retry_after(response.headers.get("Retry-After"))
                 )
             if status >= 400:
-                raise FetchError(url, f"HTTP {status}")
+                raise FetchError(url, f"HTTP {status}", status)
             declared = str(response.headers.get("Content-Length", ""))
             encoding = response.encoding or "utf-8"
             if method == "HEAD":

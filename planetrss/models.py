@@ -54,14 +54,18 @@ class Skip:
 class Listing:
     """What one listing page holds.
 
-    `item_count` counts every item on the page, skipped ones included, so the crawler
-    can tell a short (last) page from a full one.
+    `item_count` counts every item on the page, skipped ones included. `next_url` is the
+    page a "next"/"older" link leads to (paging by next links). `unread` counts items the
+    markup holds that could not be read: the crawl reports them as a failure, never
+    drops them silently, and never takes such a page for the end of the listing.
     """
 
     url: str
     refs: tuple[EpisodeRef, ...] = ()
     skips: tuple[Skip, ...] = ()
     item_count: int = 0
+    next_url: str | None = None
+    unread: int = 0
 
 
 @dataclass(frozen=True, slots=True)

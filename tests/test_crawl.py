@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import ClassVar
 
 import httpx
 import pytest
@@ -15,7 +15,7 @@ import respx
 from planetrss.crawl import Crawl, Parser
 from planetrss.http import Fetcher, HttpSettings
 from planetrss.models import Audio, Episode, EpisodeRef, Listing, Skip
-from planetrss.sites.base import ExtractError, Site
+from planetrss.sites.base import ExtractError, NextLinks, NumberedPages, Site, Sitemap
 
 ORIGIN = "https://toy.test"
 
@@ -24,14 +24,17 @@ ORIGIN = "https://toy.test"
 class ToySite(Site):
     """Listing pages are lines of `key [unavailable]`; episode pages say `ok`, `noaudio` or `broken`."""
 
-    page_size: ClassVar[int] = 3
-
-    def listing_url(self, index: int) -> str:
-        return f"{self.origin}/list/{index}"
+    @property
+    def paging(self) -> NumberedPages:
+        return NumberedPages(f"{self.origin}/list/{{page}}", start=0)
 
     def parse_listing(self, url: str, text: str) -> Listing:
         refs = []
+        unread = 0
         for line in text.split():
+            if line == "?":  # an item the markup holds but the parser could not read
+                unread += 1
+                continue
             key, _, flag = line.partition(":")
             audio = Audio(f"{self.origin}/a/{key}.mp3", available=flag != "unavailable")
             refs.append(
@@ -39,7 +42,7 @@ class ToySite(Site):
                     key=key, url=f"{self.origin}/ep/{key}", title=f"Title {key}", audio=audio
                 )
             )
-        return Listing(url=url, refs=tuple(refs), item_count=len(refs))
+        return Listing(url=url, refs=tuple(refs), item_count=len(refs), unread=unread)
 
     def parse_episode(self, ref: EpisodeRef, url: str, text: str) -> Episode | Skip:
         if text == "broken":
@@ -82,17 +85,33 @@ class FakeStore:
 class ToyServer:
     """A site of `keys` (newest first), 3 per listing page; records every path asked for."""
 
-    def __init__(self, keys: list[str], episode_bodies: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        keys: list[str],
+        episode_bodies: dict[str, str] | None = None,
+        *,
+        pages: list[list[str]] | None = None,  # listing pages as given, not 3 by 3
+        documents: dict[str, bytes] | None = None,  # other paths served as they are
+        missing_past_the_end: bool = False,  # a 404, not an empty page, past the end
+    ) -> None:
         self.keys = keys
         self.bodies = episode_bodies or {}
+        self.pages = pages or [keys[i : i + 3] for i in range(0, len(keys), 3)]
+        self.documents = documents or {}
+        self.missing_past_the_end = missing_past_the_end
         self.paths: list[str] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         self.paths.append(path)
+        if path in self.documents:
+            return httpx.Response(200, content=self.documents[path])
         if m := re.fullmatch(r"/list/(\d+)", path):
             index = int(m.group(1))
-            return httpx.Response(200, text="\n".join(self.keys[index * 3 : index * 3 + 3]))
+            if index >= len(self.pages) and self.missing_past_the_end:
+                return httpx.Response(404)
+            page = self.pages[index] if index < len(self.pages) else []
+            return httpx.Response(200, text="\n".join(page))
         if m := re.fullmatch(r"/ep/(.+)", path):
             body = self.bodies.get(m.group(1), "ok")
             return httpx.Response(503 if body == "503" else 200, text=body)
@@ -112,6 +131,7 @@ async def run_crawl(
     full: bool = False,
     pending: list[EpisodeRef] | None = None,
     concurrency: int = 4,
+    site: Site | None = None,
 ):  # type: ignore[no-untyped-def]
     settings = HttpSettings(concurrency=concurrency, retries=1, backoff=0.001)
     with respx.mock:
@@ -120,7 +140,7 @@ async def run_crawl(
             parser = Parser(workers=0)
             try:
                 crawl = Crawl(
-                    site=ToySite(ORIGIN),
+                    site=site or ToySite(ORIGIN),
                     fetcher=Fetcher(client, settings),
                     store=store,
                     parser=parser,
@@ -138,14 +158,16 @@ def keys(n: int) -> list[str]:
     return [f"k{i:03d}" for i in range(n, 0, -1)]  # newest first
 
 
-async def test_cold_crawl_fetches_everything_once_and_stops_at_the_short_page() -> None:
-    server = ToyServer(keys(10))  # pages of 3: 3, 3, 3, 1
+async def test_cold_crawl_fetches_everything_once_and_ends_at_the_empty_page() -> None:
+    server = ToyServer(keys(10))  # pages of 3: 3, 3, 3, 1, then empty
     store = FakeStore()
     result = await run_crawl(server, store, concurrency=2)
     assert server.episodes() == sorted(keys(10))
     assert set(store.episodes) == set(keys(10))
-    # Waves of 2 pages: 0-1, 2-3; page 3 is short, so no wave after it.
-    assert server.listings() == ["/list/0", "/list/1", "/list/2", "/list/3"]
+    # Waves of 2 pages: 0-1, 2-3, 4-5; the short page 3 does not end the walk, the
+    # empty page 4 does, so no wave after it.
+    assert server.listings() == [f"/list/{i}" for i in range(6)]
+    assert result.walk_complete
     assert len(result.new) == 10 and not result.failed
     assert set(store.pages) >= {f"{ORIGIN}/ep/{k}" for k in keys(10)}
 
@@ -185,7 +207,8 @@ async def test_full_walks_every_page_but_fetches_only_unknown_episodes() -> None
     await run_crawl(ToyServer(keys(10)), store)
     server = ToyServer(keys(10))
     await run_crawl(server, store, full=True)
-    assert server.listings() == ["/list/0", "/list/1", "/list/2", "/list/3"]
+    # Waves of 4: 0-3, then 4-7 (page 4 is empty: the end).
+    assert server.listings() == [f"/list/{i}" for i in range(8)]
     assert server.episodes() == []
 
 
@@ -250,6 +273,136 @@ async def test_a_failed_listing_page_ends_paging_and_is_reported() -> None:
             await parser.aclose()
     assert [f.url for f in result.failed] == [f"{ORIGIN}/list/1"]
     assert set(store.episodes) == set(keys(9)[:3])
+
+
+async def test_a_short_page_mid_listing_does_not_end_the_walk() -> None:
+    # Page 1 lost two items (a listing shifting, items that failed upstream): the walk
+    # goes on to the empty page that confirms the end.
+    pages = [["k9", "k8", "k7"], ["k6"], ["k5", "k4", "k3"], ["k2", "k1"]]
+    server = ToyServer([], pages=pages)
+    store = FakeStore()
+    result = await run_crawl(server, store, concurrency=2)
+    assert set(store.episodes) == {f"k{i}" for i in range(1, 10)}
+    assert server.listings() == [f"/list/{i}" for i in range(6)]
+    assert result.walk_complete and not result.failed
+
+
+async def test_a_404_past_the_first_page_ends_the_walk_but_not_on_the_first() -> None:
+    server = ToyServer(keys(5), missing_past_the_end=True)
+    result = await run_crawl(server, FakeStore(), concurrency=1)
+    assert server.listings() == ["/list/0", "/list/1", "/list/2"]
+    assert result.walk_complete and not result.failed
+    result = await run_crawl(ToyServer([], missing_past_the_end=True), FakeStore())
+    assert [f.reason for f in result.failed] == ["HTTP 404"]
+    assert not result.walk_complete
+
+
+async def test_unread_items_are_reported_and_never_where_an_incremental_walk_stops() -> None:
+    store = FakeStore()
+    await run_crawl(ToyServer(keys(6)), store)
+    # Two new episodes, and an item the parser could not read, on a page whose oldest
+    # item is known: the walk must not stop there (the unread item may be new).
+    server = ToyServer([], pages=[["k008", "?", "k007", "k006"], ["k005", "k004", "k003"]])
+    result = await run_crawl(server, store)
+    assert server.listings()[:2] == ["/list/0", "/list/1"]
+    assert [(f.url, f.reason) for f in result.failed] == [
+        (f"{ORIGIN}/list/0", "1 of the page's items could not be read")
+    ]
+    assert set(result.new) == {"k007", "k008"}
+    assert not result.walk_complete  # so the next build walks the whole listing again
+
+
+@dataclass(frozen=True)
+class ToyLinkedSite(ToySite):
+    """Listing pages chained by a last line ``next=<path>``."""
+
+    @property
+    def paging(self) -> NextLinks:
+        return NextLinks(f"{self.origin}/list/0", max_pages=5)
+
+    def parse_listing(self, url: str, text: str) -> Listing:
+        lines = text.split()
+        nexts = [line.removeprefix("next=") for line in lines if line.startswith("next=")]
+        listing = super().parse_listing(url, "\n".join(set(lines) - {f"next={n}" for n in nexts}))
+        return replace(listing, next_url=f"{self.origin}{nexts[0]}" if nexts else None)
+
+
+async def test_next_links_are_followed_until_none_a_repeat_or_max_pages() -> None:
+    site = ToyLinkedSite(ORIGIN)
+    pages = [["k5", "next=/list/1"], [], ["k4", "next=/list/3"], ["k3", "next=/list/2"]]
+    pages[1] = ["next=/list/2"]  # a page without episodes does not end a linked walk
+    server = ToyServer([], pages=pages)
+    result = await run_crawl(server, FakeStore(), site=site)
+    # 3 links back to 2: a repeat ends the walk.
+    assert server.listings() == ["/list/0", "/list/1", "/list/2", "/list/3"]
+    assert sorted(result.new) == ["k3", "k4", "k5"] and result.walk_complete
+    # A chain longer than max_pages (5) stops there.
+    chain = [[f"k{i}", f"next=/list/{i + 1}"] for i in range(10)]
+    server = ToyServer([], pages=chain)
+    await run_crawl(server, FakeStore(), site=site)
+    assert server.listings() == [f"/list/{i}" for i in range(5)]
+
+
+@dataclass(frozen=True)
+class ToySitemapSite(ToySite):
+    """Episodes found in a sitemap: every ``/ep/<key>`` URL is one."""
+
+    @property
+    def paging(self) -> Sitemap:
+        return Sitemap(f"{self.origin}/sitemap.xml")
+
+    def ref_from_url(self, url: str) -> EpisodeRef | None:
+        if "/ep/" not in url:
+            return None
+        key = url.rsplit("/", 1)[1]
+        return EpisodeRef(key=key, url=url, title=f"Title {key}")
+
+
+def urlset(*entries: tuple[str, str]) -> bytes:
+    urls = "".join(f"<url><loc>{ORIGIN}{p}</loc><lastmod>{d}</lastmod></url>" for p, d in entries)
+    return f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode()
+
+
+async def test_a_sitemap_index_reads_each_child_once_and_queues_only_episodes() -> None:
+    index = (
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{ORIGIN}/old.xml</loc><lastmod>2020-01-01</lastmod></sitemap>"
+        f"<sitemap><loc>{ORIGIN}/new.xml.gz</loc><lastmod>2024-01-01</lastmod></sitemap>"
+        f"<sitemap><loc>{ORIGIN}/old.xml</loc></sitemap>"
+        "</sitemapindex>"
+    ).encode()
+    documents = {
+        "/sitemap.xml": index,
+        "/old.xml": urlset(("/ep/k1", "2020-01-01"), ("/about", "2020-01-01")),
+        "/new.xml.gz": gzip.compress(urlset(("/ep/k2", "2023-01-01"), ("/ep/k3", "2024-01-01"))),
+    }
+    server = ToyServer([], documents=documents)
+    store = FakeStore()
+    result = await run_crawl(server, store, site=ToySitemapSite(ORIGIN), concurrency=1)
+    assert [p for p in server.paths if "/ep/" not in p] == [
+        "/sitemap.xml",
+        "/new.xml.gz",
+        "/old.xml",
+    ]
+    # Newest first: the newest sitemap, and in it the newest entry, is fetched first.
+    assert [p for p in server.paths if "/ep/" in p] == ["/ep/k3", "/ep/k2", "/ep/k1"]
+    assert set(store.episodes) == {"k1", "k2", "k3"} and result.walk_complete
+
+
+@dataclass(frozen=True)
+class ToyCompleteSite(ToySite):
+    """A listing that tells everything: no episode page is needed."""
+
+    def episode_from_listing(self, ref: EpisodeRef) -> Episode | Skip | None:
+        return self.parse_episode(ref, ref.url, "ok")
+
+
+async def test_episodes_the_listing_tells_in_full_need_no_page() -> None:
+    server = ToyServer(keys(4))
+    store = FakeStore()
+    result = await run_crawl(server, store, site=ToyCompleteSite(ORIGIN))
+    assert server.episodes() == []
+    assert set(store.episodes) == set(keys(4)) and sorted(result.new) == sorted(keys(4))
 
 
 @pytest.mark.parametrize("workers", [0, 1])

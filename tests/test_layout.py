@@ -120,7 +120,7 @@ SITES = PACKAGE / "sites"
 SHARED_SITE_IMPORTS: dict[str, set[str]] = {
     "base": set(),
     "extract": set(),
-    "sitemap": set(),
+    "sitemap": {"extract"},
     "narrow": set(),  # cuts what a parse needs out of a page's text, before any parser
 }
 

@@ -1,12 +1,13 @@
-"""The site protocol and the registry of site kinds.
+"""The site protocol, its paging data and the registry of site kinds.
 
 A site turns a podcast website into records. It knows URLs and markup, nothing about
-HTTP clients, caches or feeds: the crawler asks it for listing URLs and hands it page
-bodies; its `parse_*` methods are pure functions of (url, text) so they can run in a
+HTTP clients, caches or feeds: it describes how its listing is paged (`Site.paging`,
+one of `NumberedPages`, `NextLinks`, `Sitemap`: data the crawler's strategies walk)
+and its `parse_*` methods are pure functions of (url, text) so they can run in a
 process pool and be tested on saved pages.
 
-Adding a site: subclass `Site` in a module of `planetrss.sites`, fill in the hooks,
-give it an `example` URL, and list it in `planetrss.sites.KINDS`.
+Adding a site: subclass `Site` in a module (or package) of `planetrss.sites`, fill in
+the hooks, give it an `example` URL, and list it in `planetrss.sites.KINDS`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,48 @@ class ExtractError(Exception):
     The only exception the crawl treats as a page-level failure: it is recorded and the
     crawl goes on. Anything else a parse function raises is a bug and propagates.
     """
+
+
+@dataclass(frozen=True)
+class NumberedPages:
+    """Listing pages numbered in their URL: page i (0 = newest) is
+    ``template.format(page=start + i * step)``, or `first_url` for page 0 when given.
+
+    NPR: ``.../render/partial/next?start={page}``, start=1, step=24; WordPress:
+    ``/page/{page}/`` with the listing's own URL as `first_url`. Fetched in concurrent
+    waves; the walk ends at an empty page, or a 404 past the first page.
+    """
+
+    template: str
+    start: int = 1
+    step: int = 1
+    first_url: str | None = None
+    max_pages: int | None = None
+
+    def url(self, index: int) -> str:
+        if index == 0 and self.first_url:
+            return self.first_url
+        return self.template.format(page=self.start + index * self.step)
+
+
+@dataclass(frozen=True)
+class NextLinks:
+    """Listing pages chained by links: from `start`, each page's `Listing.next_url`."""
+
+    start: str
+    max_pages: int | None = None
+
+
+@dataclass(frozen=True)
+class Sitemap:
+    """A sitemap (index or urlset, gzipped too) whose URLs `Site.ref_from_url` sorts
+    into episodes and the rest; `max_pages` bounds the sitemap documents read."""
+
+    url: str
+    max_pages: int | None = None
+
+
+Paging = NumberedPages | NextLinks | Sitemap
 
 
 class SiteParamError(ValueError):
@@ -50,8 +93,6 @@ class Site:
     example: ClassVar[str] = ""
     #: Matches the URLs of shows this kind handles.
     pattern: ClassVar[re.Pattern[str]] = re.compile(r"(?!)")
-    #: Items on a full listing page; a page with fewer is the last one.
-    page_size: ClassVar[int] = 0
 
     @classmethod
     def from_params(cls, origin: str | None, params: Mapping[str, Any]) -> Site:
@@ -60,8 +101,9 @@ class Site:
         SiteParamError."""
         raise NotImplementedError
 
-    def listing_url(self, index: int) -> str:
-        """The URL of listing page `index` (0 = newest)."""
+    @property
+    def paging(self) -> Paging:
+        """How the listing is paged: the crawler walks this, never the site's name."""
         raise NotImplementedError
 
     def parse_listing(self, url: str, text: str) -> Listing:
@@ -71,6 +113,17 @@ class Site:
     def parse_episode(self, ref: EpisodeRef, url: str, text: str) -> Episode | Skip:
         """The full episode from its page, completing what the listing gave (pure)."""
         raise NotImplementedError
+
+    def episode_from_listing(self, ref: EpisodeRef) -> Episode | Skip | None:
+        """The episode when the listing already told everything a feed item needs (RSS
+        items, a JSON-LD ItemList), so its page is not fetched; None (the default):
+        fetch and parse the episode page. Runs in the crawling process: keep it cheap."""
+        return None
+
+    def ref_from_url(self, url: str) -> EpisodeRef | None:
+        """The episode a sitemap URL names, or None when it is not an episode page
+        (only kinds paged by `Sitemap` need this)."""
+        return None
 
 
 def find(url: str) -> type[Site] | None:

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 from planetrss.models import Audio, Episode, EpisodeRef, FeedPage, Listing, Skip
-from planetrss.sites.base import ExtractError, Site, SiteParamError
+from planetrss.sites.base import ExtractError, NextLinks, Site, SiteParamError
 from planetrss.sites.extract import clean_text, iso_duration, positive_int
 
 
@@ -217,8 +217,6 @@ class RssSite(Site):
     pattern: ClassVar[re.Pattern[str]] = re.compile(
         r"^https?://\S+?(?:\.xml|\.rss|/rss|/feed|/podcast)/?(?:\?\S*)?$", re.IGNORECASE
     )
-    #: Feed pages have no fixed size: paging follows rel="next" links to their end.
-    page_size: ClassVar[int] = 0
 
     @classmethod
     def from_params(cls, origin: str | None, params: Mapping[str, Any]) -> RssSite:
@@ -234,8 +232,14 @@ class RssSite(Site):
     def parse_feed(self, url: str, data: bytes) -> FeedPage:
         return parse_feed(url, data)
 
-    def listing_url(self, index: int) -> str:
-        return self.origin
+    @property
+    def paging(self) -> NextLinks:
+        """A paged feed's pages follow RFC 5005 ``rel="next"`` links from the first.
+
+        (Feed sources are crawled by `planetrss.crawl.crawl_feed`, which also does the
+        conditional GET and reads files: a feed item is a complete episode, more than
+        an `EpisodeRef` carries.)"""
+        return NextLinks(self.origin)
 
     def parse_listing(self, url: str, text: str) -> Listing:
         page = parse_feed(url, text.encode("utf-8"))
@@ -251,7 +255,7 @@ class RssSite(Site):
             )
             for e in page.episodes
         )
-        return Listing(url, refs, page.skips, page.item_count)
+        return Listing(url, refs, page.skips, page.item_count, next_url=page.next_url)
 
     def parse_episode(self, ref: EpisodeRef, url: str, text: str) -> Episode | Skip:
         """The item keyed `ref.key` in the feed document `text` (used by --reparse)."""

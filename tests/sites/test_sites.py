@@ -9,7 +9,8 @@ Each case names a saved page and the complete records it must give:
       "url": "<the page's URL>",
       "origin": "https://www.npr.org", "params": {...},  # the feed's site definition
       "ref": {...},                                    # episodes: the EpisodeRef given
-      "expected": {"item_count": 15, "refs": [...], "skips": [...]}     # listings
+      "expected": {"item_count": 15, "refs": [...], "skips": [...],     # listings
+                   "next_url": "...", "unread": 2}                  # (only when set)
                | {"episode": {...Episode.to_dict()...}} | {"skip": {...}}
                | {"error": {"type": "ExtractError", "match": "<regex>"}}  # episodes
     }
@@ -69,11 +70,17 @@ def record_to_json(record: Any) -> Any:
 
 
 def listing_to_json(listing: Listing) -> dict[str, Any]:
-    return {
+    found = {
         "item_count": listing.item_count,
         "refs": [record_to_json(ref) for ref in listing.refs],
         "skips": [record_to_json(skip) for skip in listing.skips],
     }
+    # Only when a page has them, so that cases written before them stay as they are.
+    if listing.next_url is not None:
+        found["next_url"] = listing.next_url
+    if listing.unread:
+        found["unread"] = listing.unread
+    return found
 
 
 @pytest.mark.parametrize(

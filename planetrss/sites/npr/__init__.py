@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from planetrss.models import Audio, Episode, EpisodeRef, Listing, Skip
-from planetrss.sites.base import Site, SiteParamError
+from planetrss.sites.base import NumberedPages, Site, SiteParamError
 from planetrss.sites.extract import parse_iso_date, positive_int, strip_controls, url_int_param
 
 # --- small helpers (pure, unit-tested on their own) -------------------------------------
@@ -228,6 +228,7 @@ class NprSite(Site):
     pattern: ClassVar[re.Pattern[str]] = re.compile(
         r"^https?://(?:www\.)?npr\.org/(?:podcasts|sections|programs|series|get)/\S*"
     )
+    #: Items on a full listing page, and the step between the pages' ``start=``.
     page_size: ClassVar[int] = 24
 
     @classmethod
@@ -259,10 +260,18 @@ class NprSite(Site):
         number = int(value)
         return cls(origin=(origin or DEFAULT_ORIGIN).rstrip("/"), podcast_id=str(number))
 
-    def listing_url(self, index: int) -> str:
+    @property
+    def paging(self) -> NumberedPages:
         """``{origin}/get/{podcast_id}/render/partial/next?start=1`` (then 25, 49, ...)."""
-        start = index * self.page_size + 1
-        return f"{self.origin}/get/{self.podcast_id}/render/partial/next?start={start}"
+        return NumberedPages(
+            f"{self.origin}/get/{self.podcast_id}/render/partial/next?start={{page}}",
+            start=1,
+            step=self.page_size,
+        )
+
+    def listing_url(self, index: int) -> str:
+        """The URL of listing page `index` (0 = newest)."""
+        return self.paging.url(index)
 
     def parse_listing(self, url: str, text: str) -> Listing:
         """Every ``article.item`` of a listing page (fragment or section archive)."""
