@@ -129,7 +129,7 @@ class _Worker:
         self.process = process
 
     @classmethod
-    async def start(cls) -> _Worker:
+    async def start(cls, nice: int = 0) -> _Worker:
         env = dict(os.environ)  # the worker must import this very planetrss
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
         process = await asyncio.create_subprocess_exec(
@@ -144,6 +144,9 @@ class _Worker:
             # stdin; a worker interrupted mid-import would print a traceback instead.
             start_new_session=True,
         )
+        if nice:  # relative to ours, like nice(1)
+            niceness = min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice)
+            os.setpriority(os.PRIO_PROCESS, process.pid, niceness)
         _widen_pipe(process.stdin)
         worker = cls(process)
         try:
@@ -227,13 +230,17 @@ class Parser:
     One Parser may serve many builds, one after another or at once (`planetrss serve`
     keeps one for the life of the process): a worker that dies or is interrupted
     mid-reply is retired and a new one takes its place when next needed. Whoever
-    created the Parser closes it with `aclose()`.
+    created the Parser closes it with `aclose()`. `nice` lowers the workers' CPU priority
+    (a server's parsing yields the CPU to its answering requests).
     """
 
     GROW_EVERY = 0.5  # seconds between sizing decisions
 
-    def __init__(self, workers: int | None = None, *, cores: int | None = None) -> None:
+    def __init__(
+        self, workers: int | None = None, *, cores: int | None = None, nice: int = 0
+    ) -> None:
         self.cores = cores or os.cpu_count() or 1
+        self.nice = nice
         self.fixed = workers is not None
         self.workers = workers if workers is not None else 1  # the pool's size, for now
         self._starting: asyncio.Task[list[_Worker]] | None = None
@@ -249,7 +256,7 @@ class Parser:
         return self.workers if self._starting is not None else 0
 
     async def _start_workers(self) -> list[_Worker]:
-        workers = await asyncio.gather(*(_Worker.start() for _ in range(self.workers)))
+        workers = await asyncio.gather(*(_Worker.start(self.nice) for _ in range(self.workers)))
         for worker in workers:
             self._live.add(worker)
             self._idle.put_nowait(worker)
@@ -286,7 +293,7 @@ class Parser:
             if self._idle.empty() and len(self._live) + self._launching < self.workers:
                 self._launching += 1
                 try:
-                    worker = await _Worker.start()
+                    worker = await _Worker.start(self.nice)
                 finally:
                     self._launching -= 1
                 self._live.add(worker)

@@ -302,7 +302,8 @@ class FeedServer:
         self._server = server = _Uvicorn(config, lambda: ready(self.base_url) if ready else None)
         server.should_exit = self._stop_requested
         # The parse workers live as long as the server: builds share and reuse them.
-        parser = Parser(self.options.build.parse_workers)
+        # Niced: when parsing and answering compete for a core, answering wins.
+        parser = Parser(self.options.build.parse_workers, nice=10)
         try:
             async with asyncio.TaskGroup() as group:
                 background = [

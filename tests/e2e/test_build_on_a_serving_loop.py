@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -103,11 +104,13 @@ def _worker_pids(parser: Parser) -> set[int]:
 async def test_a_parser_handed_in_is_reused_and_left_running(
     config: FeedConfig, tmp_path: Path, server: DemoServer
 ) -> None:
-    parser = Parser(workers=1)
+    parser = Parser(workers=1, nice=3)
     try:
         first = await build_async(config, options(tmp_path), parser=parser)
         pids = _worker_pids(parser)
         assert first.new > 0 and len(pids) == 1  # the build started the worker ...
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in pids] == [min(19, ours + 3)]
         server.site.add_episodes(3)
         second = await build_async(config, options(tmp_path), parser=parser)
         assert second.new == 3  # ... the next build parsed its new pages with it ...
