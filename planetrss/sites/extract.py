@@ -7,12 +7,18 @@ do). Kinds import this module; it imports no kind.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
+
+import isodate
+from dateutil import parser as dateutil_parser
+from w3lib.url import canonicalize_url
 
 # --- text -----------------------------------------------------------------------------------
 
@@ -89,6 +95,84 @@ def parse_iso_date(value: str, naive: tzinfo = UTC) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=naive)
 
 
+def parse_datetime(value: str, date_format: str | None = None) -> datetime | None:
+    """A timezone-aware datetime from the date formats web pages use, or None.
+
+    ISO 8601 (``2024-03-05T06:00:00+01:00``; a date alone is that day at 12:00 UTC, the
+    same calendar day from UTC-11 to UTC+11), RFC 2822 (``Tue, 05 Mar 2024 06:00:00
+    +0000``) and written dates (``March 5, 2024``, ``5 Mar 2024``). `date_format` (a
+    strptime format) is tried first when given. A time without an offset is taken as
+    UTC. Text that only contains a date among other words is not a date.
+
+    >>> parse_datetime("March 5, 2024").isoformat()
+    '2024-03-05T12:00:00+00:00'
+    """
+    value = clean_text(value)
+    if not value:
+        return None
+    if date_format:
+        try:
+            parsed = datetime.strptime(value, date_format)
+        except ValueError:
+            pass  # not in the site's own format: maybe in a common one
+        else:
+            return _aware(parsed if _format_has_time(date_format) else parsed.replace(hour=12))
+    if _DATE_ONLY.fullmatch(value):
+        return datetime.fromisoformat(value).replace(hour=12, tzinfo=UTC)
+    try:
+        return _aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        pass
+    try:
+        return _aware(email.utils.parsedate_to_datetime(value))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        pass
+    return _written_date(value)
+
+
+def _format_has_time(date_format: str) -> bool:
+    return any(code in date_format for code in ("%H", "%I", "%M", "%X", "%c", "%s"))
+
+
+def has_time_of_day(value: str, date_format: str | None = None) -> bool:
+    """Whether a date as written names a time of day (``2024-03-05`` does not)."""
+    value = clean_text(value)
+    if date_format:
+        try:
+            datetime.strptime(value, date_format)
+        except ValueError:
+            pass
+        else:
+            return _format_has_time(date_format)
+    if _DATE_ONLY.fullmatch(value):
+        return False
+    return ":" in value or "T" in value[8:11]
+
+
+_NOON = datetime(2000, 1, 1, 12, 0)
+
+
+def _written_date(value: str) -> datetime | None:
+    # dateutil fills what the text leaves out from `default`: noon for a bare day, and
+    # two different defaults tell a real year/day from one it made up.
+    if len(value) > 64:  # a sentence, not a date
+        return None
+    try:
+        with warnings.catch_warnings():  # "5:59 PM ET": an unknown zone is a warning
+            warnings.simplefilter("ignore")
+            one = dateutil_parser.parse(value, default=_NOON)
+            two = dateutil_parser.parse(value, default=datetime(2001, 2, 2, 12, 0))
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if one.year != two.year or one.day != two.day or one.month != two.month:
+        return None  # "March 2024" or "Tuesday": not a day
+    return _aware(one)
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
 # --- durations ------------------------------------------------------------------------------
 
 # ISO 8601 time durations; the commas and the missing "T" are NPR's ("P22M,51S").
@@ -107,6 +191,59 @@ def iso_duration(value: str) -> int | None:
         return None
     hours, minutes, seconds = (int(part or 0) for part in match.groups())
     return positive_int(hours * 3600 + minutes * 60 + seconds)
+
+
+_CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})")
+
+
+def parse_duration(value: Any) -> int | None:
+    """Whole seconds from ISO 8601 (``PT1H46M26S``), a clock (``1:02:03``, ``42:07``) or
+    a number of seconds; None when `value` is none of these or not positive.
+
+    >>> parse_duration("PT1H46M26S"), parse_duration("42:07"), parse_duration(95)
+    (6386, 2527, 95)
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        seconds = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if text[:1] in "Pp":
+            try:
+                parsed = isodate.parse_duration(text.upper())
+            except (isodate.ISO8601Error, ValueError, OverflowError, ArithmeticError):
+                return iso_duration(text)  # NPR's "P22M,51S"
+            if not hasattr(parsed, "total_seconds"):  # years/months: not a running time
+                return None
+            seconds = int(parsed.total_seconds())
+        elif match := _CLOCK.fullmatch(text):
+            hours, minutes, secs = (int(part or 0) for part in match.groups())
+            seconds = hours * 3600 + minutes * 60 + secs
+        elif text.isdigit():
+            seconds = int(text)
+        else:
+            return None
+    else:
+        return None
+    return seconds if seconds > 0 else None
+
+
+# "Episode 12:", "Ep. 12 -", "#12 |" (and en or em dashes: \u2013, \u2014).
+_EPISODE_NUMBER = re.compile(
+    r"^\s*(?:episode\s*#?\s*|ep\.?\s*|#\s*)(\d+)\s*[:.\-\u2013\u2014|]", re.I
+)
+
+
+def episode_number(title: str) -> int | None:
+    """The number in titles like ``Episode 653: The Anti-Store`` or ``#653 - ...``."""
+    match = _EPISODE_NUMBER.match(title)
+    if match is None:
+        return None
+    number = int(match.group(1))
+    return number if number > 0 else None
 
 
 # --- URLs -----------------------------------------------------------------------------------
@@ -138,6 +275,18 @@ def url_int_param(url: str, name: str) -> int | None:
     """A positive integer query parameter of `url` (``size=``, ``d=``), or None."""
     values = parse_qs(urlsplit(url).query).get(name)
     return positive_int(values[0]) if values else None
+
+
+def url_key(url: str) -> str:
+    """A stable episode key for a page URL: its canonical path and query, without scheme,
+    host, fragment or trailing slash, so http/https, a new domain or a mirror keep it.
+
+    >>> url_key("https://Show.example/episodes/42-slug/?utm=x#top")
+    '/episodes/42-slug?utm=x'
+    """
+    parts = urlsplit(canonicalize_url(url))
+    path = parts.path.rstrip("/") or "/"
+    return f"{path}?{parts.query}" if parts.query else path
 
 
 def same_site(url: str, other: str) -> bool:
