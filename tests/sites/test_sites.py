@@ -5,15 +5,19 @@ Each case names a saved page and the complete records it must give:
     {
       "page": "shared:npr/archive-2017-02-28.html"    # ../shared/fixtures/<path>, or
               "local:npr/episode-transcript.html",     # tests/sites/pages/<path>
-      "kind": "listing" | "episode",
+      "kind": "listing" | "episode" | "params",
       "url": "<the page's URL>",
       "origin": "https://www.npr.org", "params": {...},  # the feed's site definition
       "ref": {...},                                    # episodes: the EpisodeRef given
       "expected": {"item_count": 15, "refs": [...], "skips": [...],     # listings
-                   "next_url": "...", "unread": 2}                  # (only when set)
+                   "next_url": ..., "unread": 0,                     # (optional)
+                   "from_listing": [<Episode, Skip or null per ref>]} # (optional)
                | {"episode": {...Episode.to_dict()...}} | {"skip": {...}}
-               | {"error": {"type": "ExtractError", "match": "<regex>"}}  # episodes
+               | {"error": {"type": "ExtractError", "match": "<regex>"}}  # both
+               | {"param_error": {"key": "listing.item", "match": "<regex>"}}  # params
     }
+
+A "params" case has no page: its definition must be refused, naming the key.
 
 The site kind is the case's folder name. Adding a page needs a case file, no code.
 """
@@ -88,14 +92,33 @@ def listing_to_json(listing: Listing) -> dict[str, Any]:
 )
 def test_site_page(case_path: Path) -> None:
     case = json.loads(case_path.read_text(encoding="utf-8"))
-    text = read_page(case["page"])
-    site = get(case_path.parent.name).from_params(case["origin"], case["params"])
+    kind = get(case_path.parent.name)
     expected = case["expected"]
+    if case["kind"] == "params":
+        with pytest.raises(SiteParamError, match=expected["param_error"]["match"]) as refused:
+            kind.from_params(case["origin"], case["params"])
+        assert refused.value.key == expected["param_error"]["key"]
+        return
+    text = read_page(case["page"])
+    site = kind.from_params(case["origin"], case["params"])
 
     if case["kind"] == "listing":
+        if "error" in expected:
+            with pytest.raises(Exception, match=expected["error"]["match"]) as caught:
+                site.parse_listing(case["url"], text)
+            assert type(caught.value).__name__ == expected["error"]["type"]
+            return
         listing = site.parse_listing(case["url"], text)
         assert listing.url == case["url"]
-        assert listing_to_json(listing) == expected
+        found = listing_to_json(listing)
+        for name in ("next_url", "unread"):
+            if name in expected:
+                found[name] = getattr(listing, name)
+        if "from_listing" in expected:
+            found["from_listing"] = [
+                record_to_json(site.episode_from_listing(ref)) for ref in listing.refs
+            ]
+        assert found == expected
         assert listing.item_count == len(listing.refs) + len(listing.skips)
         return
 
@@ -125,7 +148,10 @@ def test_there_are_cases_for_every_kind() -> None:
 def test_example_url_finds_its_kind(kind: str) -> None:
     site = KINDS[kind]
     assert site.kind == kind
-    assert site.example, f"{site.__name__} has no example URL"
+    if not site.example:  # chosen by name only (selectors: no URL tells its profile)
+        assert site.pattern.search("https://show.example.net/archive") is None
+        assert all(find(other.example) is not site for other in KINDS.values() if other.example)
+        return
     assert find(site.example) is site
 
 

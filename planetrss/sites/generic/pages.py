@@ -108,11 +108,11 @@ class Found:
 def episode_node(ld: JsonLd, url: str) -> dict[str, Any] | None:
     """The JSON-LD node describing this page's episode, or None.
 
-    Episode types first, then a lone ``AudioObject``, then an article with audio; among
-    several of a type, the one whose ``url``/``@id`` is this page.
+    Episode types first, then an article with audio, then an ``AudioObject`` alone;
+    among several of a kind, the one whose ``url``/``@id`` is this page.
     """
     page = url_key(url)
-    for group in (EPISODE_TYPES, ("AudioObject",), ARTICLE_TYPES):
+    for group in (EPISODE_TYPES, ARTICLE_TYPES, ("AudioObject",)):
         nodes = list(ld.of_type(*group))
         if group is ARTICLE_TYPES:
             nodes = [node for node in nodes if ld_audio(ld, node) is not None]
@@ -252,8 +252,6 @@ _NOTES_SELECTORS = (
     ".episode-notes",
     ".show-notes",
     "#show-notes",
-    "article",
-    "main",
 )
 _NOT_NOTES = (
     "script",
@@ -276,8 +274,19 @@ _NOT_NOTES = (
 
 
 def show_notes(soup: BeautifulSoup, base: str) -> str:
-    """The inner HTML of the post's body, chrome removed and links made absolute."""
+    """The inner HTML of the post's body, chrome removed and links made absolute.
+
+    The body is the first of the names blogs and hosts give it (``itemprop=articleBody``,
+    ``.entry-content``, ``.show-notes``...); else the block with the most paragraphs of
+    its own (an ``<article>`` often wraps the whole page, players and sharing included).
+    """
     body = next((found for sel in _NOTES_SELECTORS if (found := soup.select_one(sel))), None)
+    if body is None:
+        best = 0
+        for block in soup.find_all(["div", "section", "article", "main", "td"]):
+            paragraphs = len(block.find_all("p", recursive=False))
+            if paragraphs > best:
+                body, best = block, paragraphs
     if body is None:
         return ""
     return inner_html(body, base)
@@ -432,8 +441,14 @@ def _item_title(container: Tag, links: list[Tag]) -> str:
 
 
 def _item_date(container: Tag) -> datetime | None:
+    """A ``<time>``'s date, else the text of an element whose class names a date
+    (``date``, ``postDate``, ``entry-date``...)."""
     for time in container.find_all("time"):
         when = parse_datetime(attr(time, "datetime") or time.get_text())
+        if when is not None:
+            return when
+    for element in container.find_all(class_=re.compile("date", re.IGNORECASE)):
+        when = parse_datetime(element.get_text())
         if when is not None:
             return when
     return None

@@ -126,8 +126,8 @@ class SelectorsSite(Site):
     max_pages: int | None = None
 
     kind: ClassVar[str] = "selectors"
-    example: ClassVar[str] = "https://show.example.net/archive"
-    # Never chosen for a URL by itself: it needs a profile, which no URL tells.
+    # Never chosen for a URL by `find`: it needs a profile, which no URL tells.
+    example: ClassVar[str] = ""
     pattern: ClassVar[re.Pattern[str]] = re.compile(r"(?!)")
 
     @classmethod

@@ -20,6 +20,7 @@ from planetrss.sites.extract import (
     clean_text,
     episode_number,
     first,
+    has_time_of_day,
     parse_datetime,
     parse_duration,
     url_key,
@@ -66,9 +67,22 @@ def value(scope: Tag, field: Field) -> str | None:
     return clean_text(raw) or None
 
 
-def _date(scope: Tag, field: Field | None, site: SelectorsSite) -> datetime | None:
+def _date(
+    scope: Tag, field: Field | None, site: SelectorsSite, known: datetime | None = None
+) -> datetime | None:
+    """The field's date; a date without a time of day yields to `known` (the listing's)
+    when that names the same day with a time."""
     raw = value(scope, field) if field else None
-    return parse_datetime(raw, site.date_format) if raw else None
+    when = parse_datetime(raw, site.date_format) if raw else None
+    if (
+        when is not None
+        and known is not None
+        and raw is not None
+        and not has_time_of_day(raw, site.date_format)
+        and known.date() == when.date()
+    ):
+        return known
+    return when
 
 
 def _nothing(field: Field, where: str) -> ExtractError:
@@ -150,7 +164,7 @@ def parse_episode(site: SelectorsSite, ref: EpisodeRef, url: str, text: str) -> 
     title = first(get("title"), ref.title)
     if not title:
         raise _nothing(fields["title"], f"on {url}")
-    published = _date(soup, fields.get("date"), site) or ref.published
+    published = _date(soup, fields.get("date"), site, ref.published) or ref.published
     if published is None:
         raise _nothing(fields["date"], f"on {url}")
     audio_url = absolute_url(base, get("audio"))
