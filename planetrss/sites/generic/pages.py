@@ -431,7 +431,11 @@ def _container(link: Tag, key: str, keys_inside: dict[int, set[str]]) -> Tag:
 
 
 def _item_title(container: Tag, links: list[Tag]) -> str:
-    for heading in container.find_all(_HEADINGS):
+    """The heading that links to the episode, else the item's first heading, else the
+    longest text of its links (a "Read more" link is shorter than the title)."""
+    headings = container.find_all(_HEADINGS)
+    linked = [heading for heading in headings if any(link in links for link in heading.find_all("a"))]
+    for heading in linked + headings:
         text = clean_text(heading.get_text())
         if text:
             return text
