@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -639,6 +640,82 @@ def demo_command(
     typer.echo(f"subscribe a player to: {config.output.resolve().as_uri()}")
     typer.echo(f"or to the merged one:  {merged.output.resolve().as_uri()}")
     raise typer.Exit(status)
+
+
+_FEED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+@_command("init")
+def init_command(
+    url: Annotated[str, typer.Argument(metavar="URL", help="A podcast's episode list page.")],
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            metavar="NAME",
+            help="The feed's name (its file: NAME.toml); from the show's title if not given.",
+            show_default=False,
+        ),
+    ] = None,
+    feeds_dir: FeedsDir = None,
+) -> None:
+    """Look at a podcast site and write a starter definition for it.
+
+    Fetches URL, the next page it links, the site's sitemap and one episode page; prints
+    what the generic kind can read there (JSON-LD types, og:audio, <audio> elements,
+    next links, the sitemap, an RSS feed the site advertises) and writes NAME.toml into
+    the feeds folder. An existing definition is never overwritten (exit 2).
+
+    Example: planetrss init https://podcast.example.org/episodes/ --name example
+    """
+    import asyncio
+
+    from planetrss.config import FEED_SUFFIX, feeds_home
+    from urllib.parse import urlsplit
+
+    from planetrss.discover import (
+        Discovery,
+        default_name,
+        describe,
+        discover,
+        starter_definition,
+        write_definition,
+    )
+    from planetrss.http import Fetcher, FetchError, HttpSettings, make_client
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise _fail(ConfigError(url, None, "expected an absolute http:// or https:// URL"))
+    if name is not None and not _FEED_NAME.fullmatch(name):
+        raise _fail(ConfigError(name, None, "feed names are letters, digits, '.', '_', '-'"))
+
+    home = feeds_home(feeds_dir)
+    if name is not None and (home / f"{name}{FEED_SUFFIX}").exists():
+        raise _fail(
+            ConfigError(
+                str(home / f"{name}{FEED_SUFFIX}"),
+                None,
+                "already exists; init never overwrites: pick another --name",
+            )
+        )
+
+    async def run() -> Discovery:
+        settings = HttpSettings(retries=2)
+        async with make_client(settings) as client:
+            return await discover(url, Fetcher(client, settings))
+
+    try:
+        found = asyncio.run(run())
+    except FetchError as error:
+        raise _fail(NothingUsableError(f"cannot fetch {url}: {error.reason}")) from None
+    for line in describe(found):
+        typer.echo(line)
+    path = home / f"{name or default_name(found)}{FEED_SUFFIX}"
+    try:
+        write_definition(path, starter_definition(found))
+    except PlanetrssError as error:
+        raise _fail(error) from None
+    typer.echo(f"wrote {path}; build it with: planetrss build {path.stem}")
 
 
 @_command("check")

@@ -25,6 +25,7 @@ ALLOWED = {
     "feed": {"__init__", "config", "models", "standards"},
     "crawl": {"http", "models", "sites", "errors", "parse_worker"},
     "parse_worker": {"sites"},
+    "discover": {"errors", "http", "models", "sites"},
     "check": {"standards", "errors"},
     "build": {
         "__init__",
@@ -52,6 +53,7 @@ ALLOWED = {
         "check",
         "feed",
         "serve",
+        "discover",
     },
     # Above build, like cli: it runs builds (sharing one Parser) and serves what they wrote.
     "serve": {"__init__", "build", "config", "crawl", "errors"},
@@ -66,6 +68,10 @@ HOMES = {
     "bs4": {"sites"},
     "starlette": {"serve"},
     "uvicorn": {"serve"},
+    "soupsieve": {"sites"},
+    "w3lib": {"sites"},
+    "isodate": {"sites"},
+    "dateutil": {"sites"},
 }
 
 

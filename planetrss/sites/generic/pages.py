@@ -582,3 +582,81 @@ def parse_listing(site: GenericSite, url: str, text: str) -> Listing:
         next_url=next_url(soup, base),
         unread=unread,
     )
+
+
+# --- surveying a page (planetrss init) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What the generic kind can read on one page (`planetrss init` prints it)."""
+
+    url: str
+    site_name: str | None = None  # the show's name: PodcastSeries name or og:site_name
+    title: str | None = None  # the page's <title>
+    description: str | None = None
+    image: str | None = None
+    language: str | None = None
+    json_ld_types: tuple[str, ...] = ()
+    og_audio: str | None = None
+    audio_elements: int = 0
+    audio_links: int = 0
+    episode_links: tuple[str, ...] = ()
+    next_url: str | None = None
+    feeds: tuple[str, ...] = ()  # RSS/Atom feeds the page advertises
+    audio_source: str | None = None  # where an episode page's audio was found
+    episode: Episode | Skip | None = None  # the page read as an episode page
+
+
+def survey(site: GenericSite, url: str, text: str, as_episode: bool = False) -> Survey:
+    """The signals on a page; with `as_episode`, the page read as an episode page too."""
+    soup = soup_of(text)
+    base = get_base_url(text, url)
+    ld = json_ld(soup)
+    meta = metas(soup)
+    series = next(ld.of_type("PodcastSeries", "RadioSeries"), None)
+    page_title = soup.find("title")
+    html = soup.find("html")
+    types = sorted({name for node in ld.nodes for name in ld_types(node)})
+    feeds = []
+    for link in soup.find_all("link", href=True):
+        kind = (attr(link, "type") or "").lower()
+        rel = (attr(link, "rel") or "").lower().split()
+        if "alternate" in rel and kind in ("application/rss+xml", "application/atom+xml"):
+            if (feed := absolute_url(base, attr(link, "href"))) is not None:
+                feeds.append(feed)
+    listing = parse_listing(site, url, text)
+    found = find_audio(soup, ld, episode_node(ld, url), meta, base) if as_episode else None
+    episode = None
+    if as_episode:
+        ref = EpisodeRef(key=url_key(url), url=url, title="")
+        try:
+            episode = parse_episode(site, ref, url, text)
+        except ExtractError:
+            episode = None
+    return Survey(
+        url=url,
+        site_name=first(
+            ld.text(series, "name") if series else None,
+            clean_text(meta.get("og:site_name", "")),
+        ),
+        title=clean_text(page_title.get_text()) if page_title else None,
+        description=first(
+            html_text(ld.text(series, "description")) if series else None,
+            html_text(meta.get("og:description")),
+            html_text(meta.get("description")),
+        ),
+        image=first(ld_image(ld, series), meta.get("og:image")),
+        language=attr(html, "lang") if html is not None else None,
+        json_ld_types=tuple(types),
+        og_audio=first(meta.get("og:audio:secure_url"), meta.get("og:audio")),
+        audio_elements=len(soup.find_all("audio")),
+        audio_links=sum(
+            1 for a in soup.find_all("a", href=True) if is_audio_url(attr(a, "href") or "")
+        ),
+        episode_links=tuple(ref.url for ref in listing.refs),
+        next_url=listing.next_url,
+        feeds=tuple(dict.fromkeys(feeds)),
+        audio_source=found.source if found else None,
+        episode=episode,
+    )
