@@ -662,7 +662,7 @@ def init_command(
     """Look at a podcast site and write a starter definition for it.
 
     Fetches URL, the next page it links, the site's sitemap and one episode page; prints
-    what the generic kind can read there (JSON-LD types, og:audio, <audio> elements,
+    what the generic kind can read there (JSON-LD types, og:audio, audio elements,
     next links, the sitemap, an RSS feed the site advertises) and writes NAME.toml into
     the feeds folder. An existing definition is never overwritten (exit 2).
 

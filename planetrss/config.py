@@ -334,10 +334,12 @@ def _read_channel(table: _Table) -> Channel:
     owner_table.done()
     category = table.take("category", (str, list), default="News", check=_category)
     channel = Channel(
-        title=table.take("title", str, required=True),
-        description=table.take("description", str, required=True),
-        link=table.take("link", str, required=True, check=_http_url),
-        image=table.take("image", str, required=True, check=_http_url),
+        # All four may be left out (a five-line definition): the feed then takes the
+        # feed's name, its origin and the newest episode's image (see feed.py).
+        title=table.take("title", str, default=""),
+        description=table.take("description", str, default=""),
+        link=table.take("link", str, default="", check=_http_url),
+        image=table.take("image", str, default="", check=_http_url),
         language=table.take(
             "language",
             str,
@@ -479,7 +481,7 @@ def load_feed(path: Path) -> FeedConfig:
     token = _read_token(top, path)
     params = top.table("params").data
     precedence = _read_precedence(top.table("precedence"), sources)
-    channel = _read_channel(top.table("channel", required=True))
+    channel = _read_channel(top.table("channel"))
     top.done()
     if sources:  # the first source stands for the feed where one site is shown
         site = sources[0].site

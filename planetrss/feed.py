@@ -24,7 +24,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Protocol
@@ -37,7 +37,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from planetrss import __version__
-from planetrss.config import FeedConfig
+from planetrss.config import Channel, FeedConfig
 from planetrss.models import Episode, Published
 from planetrss.standards import podcast_guid
 
@@ -262,7 +262,7 @@ def render_feed_to(config: FeedConfig, episodes: Sequence[Episode], out: ByteSin
             render_feed_to(config, episodes, out)
     """
     positions = _selection(config, episodes)
-    newest = episodes[positions[0]].published if positions else None
+    newest = episodes[positions[0]] if positions else None
     document = _channel(config, newest).rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     if not document.endswith(_CHANNEL_END):
         raise AssertionError(f"feedgen's channel does not end in {_CHANNEL_END!r}")
@@ -309,9 +309,23 @@ class _ItemSerializer:
         return text[start : -len(_CHANNEL_END)]
 
 
-def _channel(config: FeedConfig, newest: datetime | None) -> FeedGenerator:
-    """The feed without items; `newest` (the newest item's date) is its lastBuildDate."""
+def channel_of(config: FeedConfig, newest: Episode | None) -> Channel:
+    """The definition's channel, what it leaves out filled in: the feed's name as title,
+    its origin as link, the newest episode's image as show art."""
     channel = config.channel
+    title = channel.title or config.name
+    return replace(
+        channel,
+        title=title,
+        link=channel.link or config.origin + "/",
+        description=channel.description or f"{title}: every episode on {config.origin}",
+        image=channel.image or (newest.image_url if newest and newest.image_url else ""),
+    )
+
+
+def _channel(config: FeedConfig, newest: Episode | None) -> FeedGenerator:
+    """The feed without items; the newest item's date is its lastBuildDate."""
+    channel = channel_of(config, newest)
     fg = FeedGenerator()
     fg.register_extension("podcast", PodcastExtension, PodcastEntryExtension)
     fg.title(clean_text(channel.title))
@@ -325,7 +339,7 @@ def _channel(config: FeedConfig, newest: datetime | None) -> FeedGenerator:
         fg.copyright(channel.copyright)
     fg.image(url=channel.image, title=channel.title, link=channel.link)
     if newest is not None:
-        fg.lastBuildDate(newest)
+        fg.lastBuildDate(newest.published)
     fg.podcast.data = _ChannelData(
         author=channel.author,
         image=channel.image,

@@ -23,7 +23,7 @@ COMMANDS = sorted(c.name or "" for c in app.registered_commands)
 
 
 def test_commands_are_the_documented_ones() -> None:
-    assert COMMANDS == ["build", "check", "demo", "episodes", "feeds", "serve"]
+    assert COMMANDS == ["build", "check", "demo", "episodes", "feeds", "init", "serve"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -68,7 +68,8 @@ def test_build_with_an_unknown_feed_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         f"planetrss: error: nope: no feed definition of that name; looked for nope.toml in "
-        f"{tmp_path}/ and the built-in ones (known: demo, demo-merged)"
+        f"{tmp_path}/ and the built-in ones "
+        "(known: demo, demo-blog, demo-blog-css, demo-hosted, demo-merged)"
     ]
 
 

@@ -47,9 +47,7 @@ def test_unknown_keys_suggest_the_closest_known_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"colour: unknown key \(misspelt\?\)$"):
         load_feed(write_feed_toml(tmp_path, top="colour = 1"))
     channel = CHANNEL.replace('title = "Test Show"', 'titel = "Test Show"')
-    with pytest.raises(
-        ConfigError, match=r"missing; this key is required \(is titel a misspelling"
-    ):
+    with pytest.raises(ConfigError, match=r"channel\.titel: unknown key; did you mean title\?$"):
         load_feed(write_feed_toml(tmp_path, channel=channel))
 
 
@@ -150,7 +148,7 @@ BAD_CASES = [
     ("max_items = 0", None, "max_items", "positive integer"),
     ("max_items = true", None, "max_items", "expected an integer"),
     ('public_url = "example.org/feed.xml"', None, "public_url", "absolute"),
-    ("", ('title = "Test Show"\n', ""), "channel.title", "missing"),
+    ("", ('title = "Test Show"\n', "title = 5\n"), "channel.title", "expected a string"),
     ("", ('language = "en-us"', 'language = "English"'), "channel.language", "ISO 639"),
     (
         "",
@@ -254,7 +252,8 @@ def test_find_feed_by_name_or_path(tmp_path: Path) -> None:
         find_feed("beta", tmp_path)
     assert str(caught.value) == (
         f"beta: no feed definition of that name; looked for beta.toml in {tmp_path}/ "
-        "and the built-in ones (known: alpha, demo, demo-merged)"
+        "and the built-in ones (known: alpha, demo, demo-blog, demo-blog-css, demo-hosted, "
+        "demo-merged)"
     )
 
 
@@ -273,7 +272,8 @@ def test_definitions_are_searched_for_in_order(
     user = elsewhere / "config" / "planetrss" / "feeds"
     local = elsewhere / "feeds"
     assert feed_dirs() == [Path("feeds"), user, BUILTIN_FEEDS]
-    assert [p.stem for p in list_feeds(builtin=True)] == ["demo", "demo-merged"]  # built in
+    built_in = ["demo", "demo-blog", "demo-blog-css", "demo-hosted", "demo-merged"]
+    assert [p.stem for p in list_feeds(builtin=True)] == built_in  # from anywhere
     assert list_feeds() == []  # --all leaves the built-in ones out
     assert find_feed("demo") == BUILTIN_FEEDS / "demo.toml"
     user.mkdir(parents=True)
@@ -298,3 +298,17 @@ def test_new_definitions_go_to_the_config_folder_without_a_local_one(elsewhere: 
     assert feeds_home() == Path("feeds")  # neither exists: ./feeds, the first place searched
     (elsewhere / "config" / "planetrss" / "feeds").mkdir(parents=True)
     assert feeds_home() == elsewhere / "config" / "planetrss" / "feeds"
+
+
+def test_a_five_line_definition_is_enough(tmp_path: Path) -> None:
+    path = tmp_path / "workshop.toml"
+    path.write_text(
+        'site = "generic"\norigin = "https://workshop.example"\n[params]\n'
+        'start = "https://workshop.example/episodes/"\n'
+        "episode_pattern = '^https://workshop\\.example/episodes/[^/]+$'\n",
+        encoding="utf-8",
+    )
+    config = load_feed(path)
+    assert (config.channel.title, config.channel.link, config.channel.image) == ("", "", "")
+    site = make_site(config)
+    assert site.kind == "generic"

@@ -252,7 +252,7 @@ def test_our_output_passes_our_own_check(feed_config: FeedConfig) -> None:
 def whole_tree_render(config: FeedConfig, episodes: list[Episode]) -> bytes:
     """The feed as rendered before streaming: feedgen builds one tree with every item."""
     chosen = select_episodes(config, episodes)
-    fg = feed._channel(config, chosen[0].published if chosen else None)
+    fg = feed._channel(config, chosen[0] if chosen else None)
     for episode in chosen:
         fg.add_entry(feed._entry(episode), order="append")
     return bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
@@ -440,3 +440,22 @@ def test_read_guids_reads_only_channel_items(tmp_path: Path) -> None:
     path.write_bytes(b"<rss><channel><item><guid>a</guid></item>")
     assert read_guids(path) == set()  # a broken feed is nothing to protect
     assert read_guids(tmp_path / "missing.xml") == set()
+
+
+def test_a_channel_left_out_is_filled_from_the_name_origin_and_newest_art(
+    feed_config: FeedConfig,
+) -> None:
+    blank = dataclasses.replace(
+        feed_config.channel, title="", description="", link="", image=""
+    )
+    config = dataclasses.replace(feed_config, channel=blank)
+    older = dataclasses.replace(make_episode(1), image_url="https://art.example/old.jpg")
+    newer = dataclasses.replace(make_episode(2), image_url="https://art.example/new.jpg")
+    assert newer.published > older.published
+    parsed = parse_podcast(render_feed(config, [older, newer]))
+    assert parsed["title"] == config.name
+    assert parsed["link"] == config.origin + "/"
+    assert parsed["cover_url"] == "https://art.example/new.jpg"
+    assert config.origin in parsed["description"]
+    # What the definition gives is kept.
+    assert feed.channel_of(feed_config, newer) == feed_config.channel
