@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from planetrss.build import BuildOptions
     from planetrss.crawl import Progress
+    from planetrss.demo.server import DemoServer, ServedSite
     from planetrss.models import BuildReport, Episode
 
 
@@ -523,7 +524,7 @@ def _print_merged(merged: list[tuple[Episode, tuple[str, ...]]], as_json: bool) 
 @_command("demo")
 def demo_command(
     episodes: Annotated[
-        int, typer.Option(metavar="N", min=1, help="Episodes on the demo site.")
+        int, typer.Option(metavar="N", min=1, help="Episodes on the NPR-style demo site.")
     ] = 300,
     latency: Annotated[
         float,
@@ -535,8 +536,8 @@ def demo_command(
             metavar="PORT",
             min=0,
             max=65535,
-            help="Serve the demo site on this port instead of its definition's "
-            "(0: any free one; the cache is then a temporary one).",
+            help="Serve the NPR-style demo site on this port instead of its definition's "
+            "(0: every demo site on any free port; the caches are then temporary ones).",
             show_default=False,
         ),
     ] = None,
@@ -558,19 +559,20 @@ def demo_command(
     cache_dir: CacheDir = None,
     feeds_dir: FeedsDir = None,
 ) -> None:
-    """Build the demo feeds from the embedded demo site, served on 127.0.0.1.
+    """Build the demo feeds from the embedded demo sites, served on 127.0.0.1.
 
-    Serves the demo site at its definition's origin (http://127.0.0.1:8765), runs the
-    real pipeline against it (HTTP, parsing, the disk cache, rendering, an atomic
-    write) and stops the server. No network beyond loopback is used. Every run starts
-    from an empty cache, so it shows the whole pipeline; the cache is left behind for
-    `planetrss feeds` and `planetrss episodes demo`. The feed goes to
-    ~/.local/share/planetrss/demo.xml unless --output says otherwise. A second feed,
-    demo-merged.xml beside it, merges the site's official-style feed with its archive
-    (`planetrss episodes demo-merged` shows each episode's sources).
+    Serves three made-up podcast sites at their definitions' origins (127.0.0.1:8765 to
+    8767): an NPR-style one (read by the npr kind; demo-merged merges its official-style
+    feed with its archive), a podcast host's (JSON-LD, numbered pages: the generic kind)
+    and a WordPress blog (only audio elements and og: tags: the generic kind through its
+    sitemap, and the selectors kind through its pages). Each build runs the real
+    pipeline (HTTP, parsing, the disk cache, rendering, an atomic write) from an empty
+    cache and the servers stop after. No network beyond loopback is used. The cache is
+    left behind for `planetrss feeds` and `planetrss episodes`; the feeds go to
+    ~/.local/share/planetrss/ (--output: the NPR-style one's file, the others beside it).
 
-    With --serve, the site (its audio files are real, silent MP3s) and the feeds stay
-    up until Ctrl-C, so a podcast app on this machine can subscribe to
+    With --serve, the sites (the NPR-style one's audio files are real, silent MP3s) and
+    the feeds stay up until Ctrl-C, so a podcast app on this machine can subscribe to
     http://127.0.0.1:8080/demo.xml and play an episode.
 
     Example: planetrss demo --episodes 300
@@ -580,66 +582,86 @@ def demo_command(
     from urllib.parse import urlsplit
 
     from planetrss.build import BuildOptions
-    from planetrss.demo.server import DemoServer
+    from planetrss.demo.shapes import BlogSite, HostedSite
     from planetrss.demo.site import DemoSite
     from planetrss.store import default_cache_dir, remove_cache
 
-    try:
-        config = load_feed(find_feed("demo", feeds_dir))
+    npr_site, blog = DemoSite(episodes=episodes), BlogSite(episodes=60)
+    demos: list[tuple[str, ServedSite]] = [
+        ("demo", npr_site),
         # The same site as two sources, its official-style feed and its archive, merged.
-        merged = load_feed(find_feed("demo-merged", feeds_dir))
-    except PlanetrssError as error:
-        raise _fail(error) from None
-    if output is not None:
-        config = config.with_output(output)
-        merged = merged.with_output(output.with_name(merged.output.name))
-    home = urlsplit(config.origin).port or 80
-    with ExitStack() as stack:
+        ("demo-merged", npr_site),
+        ("demo-hosted", HostedSite(episodes=120)),
+        ("demo-blog", blog),
+        ("demo-blog-css", blog),
+    ]
+    configs: list[FeedConfig] = []
+    for name, _site in demos:
         try:
-            server = stack.enter_context(
-                DemoServer(
-                    DemoSite(episodes=episodes),
-                    port=home if port is None else port,
-                    latency=latency,
+            config = load_feed(find_feed(name, feeds_dir))
+        except PlanetrssError as error:
+            raise _fail(error) from None
+        if output is not None:
+            config = config.with_output(output if name == "demo" else output.with_name(
+                config.output.name
+            ))
+        configs.append(config)
+    with ExitStack() as stack:
+        servers: dict[int, DemoServer] = {}  # one server per site
+        feeds: list[FeedConfig] = []
+        own_ports = True
+        for (_name, site), config in zip(demos, configs, strict=True):
+            home = urlsplit(config.origin).port or 80
+            if id(site) not in servers:
+                wanted = (home if port is None else port) if site is npr_site else home
+                server = _serve_demo(stack, site, 0 if port == 0 else wanted, latency)
+                servers[id(site)] = server
+                count = episodes if site is npr_site else getattr(site, "episodes", 0)
+                typer.echo(
+                    f"demo site: {server.origin} ({type(site).__name__}, "
+                    f"{plural(count, 'episode')}, {latency * 1000:.0f} ms latency)"
                 )
-            )
-        except OSError as error:
-            raise _fail(
-                PlanetrssError(
-                    f"demo: cannot serve the demo site on 127.0.0.1:{port or home}: "
-                    f"{error.strerror or error}; --port 0 picks any free port"
-                )
-            ) from None
-        typer.echo(
-            f"demo site: {server.origin} ({plural(episodes, 'episode')}, "
-            f"{latency * 1000:.0f} ms latency)"
-        )
-        if server.port == home:  # the definition's own URLs: keep the cache for later
+            server = servers[id(site)]
+            own_ports = own_ports and server.port == home
+            feeds.append(config.with_origin(server.origin))
+        if own_ports:  # the definitions' own URLs: keep the cache for later
             cache = cache_dir or default_cache_dir()
-        else:  # other URLs than the definition's: a cache of its own, thrown away after
+        else:  # other URLs than the definitions': a cache of its own, thrown away after
             cache = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="planetrss-")))
         # Start from nothing: the demo shows the whole pipeline, and --episodes changes
         # the site (so the new feed may drop episodes the last one had: forced).
         options = BuildOptions(cache_dir=cache, force=True)
+        for config in feeds:
+            remove_cache(cache, config.name)
         if serve:  # it builds them at once (with their URLs as atom:self), then hourly
-            for definition in (config, merged):
-                remove_cache(cache, definition.name)
-            feeds = [d.with_origin(server.origin) for d in (config, merged)]
             _serve(feeds, host="127.0.0.1", port=serve_port, refresh=3600, build=options)
             return
         status = 0
-        for definition in (config, merged):
+        for config in feeds:
             try:
-                remove_cache(cache, definition.name)
-                built = run_build(
-                    definition.with_origin(server.origin), options, quiet=False, verbose=False
-                )
+                built = run_build(config, options, quiet=False, verbose=False)
             except PlanetrssError as error:
                 raise _fail(error) from None
             status = max(status, built)
-    typer.echo(f"subscribe a player to: {config.output.resolve().as_uri()}")
-    typer.echo(f"or to the merged one:  {merged.output.resolve().as_uri()}")
+    for config in configs:
+        typer.echo(f"subscribe a player to: {config.output.resolve().as_uri()}")
     raise typer.Exit(status)
+
+
+def _serve_demo(stack: Any, site: ServedSite, port: int, latency: float) -> DemoServer:
+    """Start a demo server on 127.0.0.1:`port` (0: any free one) for the rest of `stack`."""
+    from planetrss.demo.server import DemoServer
+
+    try:
+        server: DemoServer = stack.enter_context(DemoServer(site, port=port, latency=latency))
+    except OSError as error:
+        raise _fail(
+            PlanetrssError(
+                f"demo: cannot serve the demo site on 127.0.0.1:{port}: "
+                f"{error.strerror or error}; --port 0 picks any free port"
+            )
+        ) from None
+    return server
 
 
 _FEED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")

@@ -26,10 +26,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType, TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from planetrss.demo.audio import mp3_chunks
-from planetrss.demo.site import HTML, KINDS, DemoSite, Kind
+from planetrss.demo.site import HTML, KINDS, DemoSite, Kind, Response
+
+
+class ServedSite(Protocol):
+    """What the server needs of a site: `DemoSite` and the shapes in `demo.shapes`."""
+
+    origin: str
+
+    def classify(self, target: str) -> Kind: ...
+
+    def respond(self, target: str) -> Response: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +199,7 @@ class DemoServer:
     """
 
     def __init__(
-        self, site: DemoSite, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0
+        self, site: ServedSite, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0
     ) -> None:
         self.site = site
         self.host = host
