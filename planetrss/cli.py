@@ -691,10 +691,9 @@ def init_command(
     Example: planetrss init https://podcast.example.org/episodes/ --name example
     """
     import asyncio
-
-    from planetrss.config import FEED_SUFFIX, feeds_home
     from urllib.parse import urlsplit
 
+    from planetrss.config import FEED_SUFFIX, feeds_home
     from planetrss.discover import (
         Discovery,
         default_name,

@@ -196,14 +196,16 @@ def starter_definition(discovery: Discovery, now: datetime | None = None) -> str
         "[params]",
     ]
     episodes = len(start.episode_links)
-    if episodes == 0 and discovery.sitemap_episodes:
+    if episodes == 0 and discovery.sitemap and discovery.sitemap_episodes:
         lines.append(f"start = {_toml(discovery.sitemap)}   # the sitemap lists the episodes")
     else:
         lines.append(f"start = {_toml(discovery.url)}")
     if discovery.episode_pattern:
         lines.append(f"episode_pattern = {_toml(discovery.episode_pattern)}")
     else:
-        lines.append("# episode_pattern = '...'   # a regex on episode URLs (none could be inferred)")
+        lines.append(
+            "# episode_pattern = '...'   # a regex on episode URLs (none could be inferred)"
+        )
     if discovery.page_template:
         lines.append(f"page_template = {_toml(discovery.page_template)}")
     elif start.next_url is None and episodes:
@@ -268,9 +270,7 @@ def describe(found: Discovery) -> list[str]:
         f"  signals:  {_signals(start)}",
     ]
     if start.episode_links:
-        lines.append(
-            f"  episodes: {len(start.episode_links)} links, e.g. {start.episode_links[0]}"
-        )
+        lines.append(f"  episodes: {len(start.episode_links)} links, e.g. {start.episode_links[0]}")
     else:
         lines.append("  episodes: no episode links found (try the site's episode list page)")
     if start.next_url:

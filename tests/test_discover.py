@@ -56,7 +56,9 @@ def test_page_template_from_the_second_page() -> None:
 def test_init_on_a_hosted_site_writes_a_definition_that_loads(
     hosted: DemoServer, tmp_path: Path
 ) -> None:
-    result = runner.invoke(app, ["init", hosted.origin + "/episodes/", "--feeds-dir", str(tmp_path)])
+    result = runner.invoke(
+        app, ["init", hosted.origin + "/episodes/", "--feeds-dir", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     out = result.output
     assert f"page:       {hosted.origin}/episodes/ (The Workshop Hour)" in out

@@ -445,9 +445,7 @@ def test_read_guids_reads_only_channel_items(tmp_path: Path) -> None:
 def test_a_channel_left_out_is_filled_from_the_name_origin_and_newest_art(
     feed_config: FeedConfig,
 ) -> None:
-    blank = dataclasses.replace(
-        feed_config.channel, title="", description="", link="", image=""
-    )
+    blank = dataclasses.replace(feed_config.channel, title="", description="", link="", image="")
     config = dataclasses.replace(feed_config, channel=blank)
     older = dataclasses.replace(make_episode(1), image_url="https://art.example/old.jpg")
     newer = dataclasses.replace(make_episode(2), image_url="https://art.example/new.jpg")

@@ -138,7 +138,7 @@ class HostedSite(_Show):
             'href="/feed.xml">\n'
             "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push("
             "arguments)}gtag('js',new Date());gtag('config','G-DEMO000');</script>\n"
-            f"{extra}</head>\n<body class=\"site\">\n"
+            f'{extra}</head>\n<body class="site">\n'
             '<a class="skip-link" href="#main">Skip to content</a>\n'
             '<header class="site-header"><div class="container">'
             f'<a class="site-title" href="/">{self.name}</a>\n'
@@ -177,7 +177,9 @@ class HostedSite(_Show):
             previous = "/episodes/" if page == 2 else f"/episodes/page/{page - 1}/"
             pager.append(f'<a class="pager-newer" href="{previous}">&larr; Newer</a>')
         if page < self.pages:
-            pager.append(f'<a class="pager-older" href="/episodes/page/{page + 1}/">Older &rarr;</a>')
+            pager.append(
+                f'<a class="pager-older" href="/episodes/page/{page + 1}/">Older &rarr;</a>'
+            )
         body = "".join(self._card(self.episode(i)) for i in indexes)
         return (
             self._head(f"Episodes | {self.name}")
@@ -282,7 +284,9 @@ class HostedSite(_Show):
             index = int(m["n"])
             if not 1 <= index <= self.episodes:
                 return _not_found("media")
-            return Response(200, "media", content_type="audio/mpeg", length=self.episode(index).size)
+            return Response(
+                200, "media", content_type="audio/mpeg", length=self.episode(index).size
+            )
         if path == "/":
             return Response(200, "other", self.listing_page(1))
         if path == "/robots.txt":
@@ -298,6 +302,10 @@ class BlogSite(_Show):
 
     name = "Field Notes Radio"
     page_size = 8
+
+    def __init__(self, episodes: int, seed: int = 0) -> None:
+        super().__init__(episodes, seed)
+        self._paths: dict[str, int] = {}
 
     def has_audio(self, index: int) -> bool:
         return index % 9 != 4  # every ninth post is an announcement without audio
@@ -331,7 +339,7 @@ class BlogSite(_Show):
 
     def _head(self, title: str, extra: str, rel: str) -> str:
         return (
-            "<!doctype html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"UTF-8\">\n"
+            '<!doctype html>\n<html lang="en-GB">\n<head>\n<meta charset="UTF-8">\n'
             f"<title>{_esc(title)} &#8211; {self.name}</title>\n"
             "<meta name='robots' content='max-image-preview:large' />\n"
             f"{extra}{rel}"
@@ -339,9 +347,9 @@ class BlogSite(_Show):
             f'href="{self.origin}/feed/" />\n'
             "<link rel='stylesheet' id='twentytwentyone-style-css' "
             "href='/wp-content/themes/twentytwentyone/style.css?ver=2.1' media='all' />\n"
-            "<script id=\"wp-emoji\">window._wpemojiSettings={\"baseUrl\":\"https:\\/\\/s.w.org"
-            "\\/images\\/core\\/emoji\\/15.0.3\\/72x72\\/\"};</script>\n"
-            "</head>\n<body class=\"home blog wp-embed-responsive\">\n"
+            '<script id="wp-emoji">window._wpemojiSettings={"baseUrl":"https:\\/\\/s.w.org'
+            '\\/images\\/core\\/emoji\\/15.0.3\\/72x72\\/"};</script>\n'
+            '</head>\n<body class="home blog wp-embed-responsive">\n'
             '<div id="page" class="site">\n<header id="masthead" class="site-header">\n'
             f'<p class="site-title"><a href="{self.origin}/" rel="home">{self.name}</a></p>\n'
             '<p class="site-description">Stories recorded outdoors</p>\n'
@@ -392,19 +400,17 @@ class BlogSite(_Show):
         pager = ""
         if page < self.pages:
             pager += (
-                f'<a class="next page-numbers" href="{self._page_url(page + 1)}">'
-                "Older posts</a>"
+                f'<a class="next page-numbers" href="{self._page_url(page + 1)}">Older posts</a>'
             )
         if page > 1:
             pager += (
-                f'<a class="prev page-numbers" href="{self._page_url(page - 1)}">'
-                "Newer posts</a>"
+                f'<a class="prev page-numbers" href="{self._page_url(page - 1)}">Newer posts</a>'
             )
         return (
             self._head("Home" if page == 1 else f"Page {page}", "", rel)
             + '<div id="content" class="site-content"><main id="main" class="site-main">\n'
             + "".join(posts)
-            + f'<nav class="navigation pagination" aria-label="Posts"><div class="nav-links">'
+            + '<nav class="navigation pagination" aria-label="Posts"><div class="nav-links">'
             + f"{pager}</div></nav>\n</main></div>\n"
             + self._foot()
         ).encode()
@@ -473,7 +479,7 @@ class BlogSite(_Show):
         ).encode()
 
     def _post_index(self, path: str) -> int | None:
-        if not hasattr(self, "_paths") or len(self._paths) != self.episodes:
+        if len(self._paths) != self.episodes:  # built on first use (and if episodes change)
             self._paths = {self.episode(i).path: i for i in range(1, self.episodes + 1)}
         return self._paths.get(path if path.endswith("/") else path + "/")
 

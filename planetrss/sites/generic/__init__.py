@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 from planetrss.models import Episode, EpisodeRef, Listing, Skip
-from planetrss.sites.base import NextLinks, NumberedPages, Site, SiteParamError, Sitemap
+from planetrss.sites.base import NextLinks, NumberedPages, Site, Sitemap, SiteParamError
 from planetrss.sites.extract import same_site, url_key
 
 PARAMS = ("start", "episode_pattern", "page_template", "max_pages", "episode_pages")

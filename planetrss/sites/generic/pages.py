@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 from bs4.element import Comment, NavigableString, Tag
@@ -44,7 +43,6 @@ from planetrss.sites.extract import (
     parse_datetime,
     parse_duration,
     positive_int,
-    same_site,
     strip_controls,
     url_key,
 )
@@ -128,7 +126,9 @@ def episode_node(ld: JsonLd, url: str) -> dict[str, Any] | None:
 
 def ld_audio(ld: JsonLd, node: dict[str, Any]) -> Audio | None:
     """The audio a JSON-LD node carries (itself an AudioObject, or its media)."""
-    candidates = [node] if ld_types(node) & {"AudioObject", "MediaObject"} else []
+    candidates: list[dict[str, Any] | str] = (
+        [node] if ld_types(node) & {"AudioObject", "MediaObject"} else []
+    )
     for key in MEDIA_KEYS:
         candidates += [value for value in ld.get(node, key) if isinstance(value, dict | str)]
     for media in candidates:
@@ -150,7 +150,7 @@ def ld_audio(ld: JsonLd, node: dict[str, Any]) -> Audio | None:
     return None
 
 
-def _html_audio(soup: BeautifulSoup) -> tuple[str, Audio] | None:
+def _html_audio(soup: Tag) -> tuple[str, Audio] | None:
     """The first audio file the markup itself names, and how it was found."""
     for link in soup.find_all("link", rel=True, href=True):
         if "enclosure" in (attr(link, "rel") or "").lower().split():
@@ -185,9 +185,7 @@ def find_audio(
                 found = Found(audio, "json-ld")
                 break
     if found is None:
-        og = first(
-            meta.get("og:audio:secure_url"), meta.get("og:audio"), meta.get("og:audio:url")
-        )
+        og = first(meta.get("og:audio:secure_url"), meta.get("og:audio"), meta.get("og:audio:url"))
         if og:
             found = Found(Audio(og), "og:audio")
         elif stream := meta.get("twitter:player:stream"):
@@ -199,9 +197,7 @@ def find_audio(
     url = absolute_url(base, found.audio.url)
     if url is None:
         return None
-    return Found(
-        Audio(url=url, duration=found.audio.duration, size=found.audio.size), found.source
-    )
+    return Found(Audio(url=url, duration=found.audio.duration, size=found.audio.size), found.source)
 
 
 _DATE_METAS = (
@@ -355,9 +351,7 @@ def parse_episode(site: GenericSite, ref: EpisodeRef, url: str, text: str) -> Ep
         )
     audio = found.audio if found else ref.audio
     if audio is None:
-        return Skip(
-            ref.key, url, "no audio on the page (JSON-LD, og:audio, <audio>, audio links)"
-        )
+        return Skip(ref.key, url, "no audio on the page (JSON-LD, og:audio, <audio>, audio links)")
     ld_date = ld.text(node, "datePublished", "uploadDate", "dateCreated") if node else None
     published = pick_date(
         [ld_date, *(meta.get(name) for name in _DATE_METAS), *_time_elements(soup)],
@@ -366,8 +360,11 @@ def parse_episode(site: GenericSite, ref: EpisodeRef, url: str, text: str) -> Ep
     if published is None:
         return Skip(ref.key, url, "no publication date on the page or in the listing")
     duration = audio.duration
-    if duration is None and node is not None and (found is None or found.source == "json-ld"
-                                                  or not ld_audio(ld, node)):
+    if (
+        duration is None
+        and node is not None
+        and (found is None or found.source == "json-ld" or not ld_audio(ld, node))
+    ):
         duration = parse_duration(ld.text(node, "duration", "timeRequired"))
     if duration is None and found is None and ref.audio is not None:
         duration = ref.audio.duration
@@ -406,9 +403,12 @@ def parse_episode(site: GenericSite, ref: EpisodeRef, url: str, text: str) -> Ep
 
 # --- listings -----------------------------------------------------------------------------
 
+# Link texts that lead to older items, with arrows or guillemets around (\u00ab \u2039
+# \u2190 before, \u00bb \u203a \u2192 after): "Older posts", "Next page \u00bb", "\u203a".
 _NEXT_TEXT = re.compile(
-    r"^(?:[«‹←<]\s*)?(?:next|older|older (?:posts|episodes|entries)|next page|"
-    r"more (?:posts|episodes)|previous (?:posts|episodes|entries))(?:\s*[»›→>])?$|^[»›→]$",
+    r"^(?:[\u00ab\u2039\u2190<]\s*)?(?:next|older|older (?:posts|episodes|entries)|next page|"
+    r"more (?:posts|episodes)|previous (?:posts|episodes|entries))(?:\s*[\u00bb\u203a\u2192>])?$"
+    r"|^[\u00bb\u203a\u2192]$",
     re.IGNORECASE,
 )
 _HEADINGS = ("h1", "h2", "h3", "h4")
@@ -434,7 +434,9 @@ def _item_title(container: Tag, links: list[Tag]) -> str:
     """The heading that links to the episode, else the item's first heading, else the
     longest text of its links (a "Read more" link is shorter than the title)."""
     headings = container.find_all(_HEADINGS)
-    linked = [heading for heading in headings if any(link in links for link in heading.find_all("a"))]
+    linked = [
+        heading for heading in headings if any(link in links for link in heading.find_all("a"))
+    ]
     for heading in linked + headings:
         text = clean_text(heading.get_text())
         if text:
@@ -496,8 +498,15 @@ def _ld_refs(site: GenericSite, ld: JsonLd, page: str, base: str) -> tuple[list[
         audio = ld_audio(ld, node) if node else None
         if audio is not None:
             audio_url = absolute_url(base, audio.url)
-            audio = Audio(audio_url, audio.duration or parse_duration(
-                ld.text(node, "duration", "timeRequired")), audio.size) if audio_url else None
+            audio = (
+                Audio(
+                    audio_url,
+                    audio.duration or parse_duration(ld.text(node, "duration", "timeRequired")),
+                    audio.size,
+                )
+                if audio_url
+                else None
+            )
         date = ld.text(node, "datePublished", "uploadDate") if node else None
         image = ld_image(ld, node) if node else None
         refs.append(
@@ -608,6 +617,9 @@ class Survey:
     episode: Episode | Skip | None = None  # the page read as an episode page
 
 
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml")
+
+
 def survey(site: GenericSite, url: str, text: str, as_episode: bool = False) -> Survey:
     """The signals on a page; with `as_episode`, the page read as an episode page too."""
     soup = soup_of(text)
@@ -622,9 +634,9 @@ def survey(site: GenericSite, url: str, text: str, as_episode: bool = False) -> 
     for link in soup.find_all("link", href=True):
         kind = (attr(link, "type") or "").lower()
         rel = (attr(link, "rel") or "").lower().split()
-        if "alternate" in rel and kind in ("application/rss+xml", "application/atom+xml"):
-            if (feed := absolute_url(base, attr(link, "href"))) is not None:
-                feeds.append(feed)
+        feed = absolute_url(base, attr(link, "href"))
+        if "alternate" in rel and kind in _FEED_TYPES and feed is not None:
+            feeds.append(feed)
     listing = parse_listing(site, url, text)
     found = find_audio(soup, ld, episode_node(ld, url), meta, base) if as_episode else None
     episode = None

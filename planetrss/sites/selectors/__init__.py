@@ -36,8 +36,8 @@ from typing import Any, ClassVar
 
 from planetrss.models import Episode, EpisodeRef, Listing, Skip
 from planetrss.sites.base import NextLinks, NumberedPages, Site, SiteParamError
-from planetrss.sites.generic import episode_from_ref, read_common_params
 from planetrss.sites.extract import url_key
+from planetrss.sites.generic import episode_from_ref, read_common_params
 
 PARAMS = ("start", "page_template", "max_pages", "date_format", "listing", "episode")
 LISTING_FIELDS = ("item", "link", "title", "date", "next", "audio", "duration", "image", "summary")
@@ -98,9 +98,7 @@ def _field(table: str, name: str, value: Any) -> Field:
     return Field(key, select, attr, regex)
 
 
-def _fields(
-    params: Mapping[str, Any], table: str, names: tuple[str, ...]
-) -> dict[str, Field]:
+def _fields(params: Mapping[str, Any], table: str, names: tuple[str, ...]) -> dict[str, Field]:
     raw = params.get(table)
     if raw is None:
         return {}
@@ -155,7 +153,9 @@ class SelectorsSite(Site):
             )
         template = params.get("page_template")
         if template is not None and (not isinstance(template, str) or "{page}" not in template):
-            raise SiteParamError("page_template", f"expected a URL holding {{page}}, got {template!r}")
+            raise SiteParamError(
+                "page_template", f"expected a URL holding {{page}}, got {template!r}"
+            )
         from planetrss.sites.selectors import pages  # compiling selectors needs soupsieve
 
         for field in [*listing.values(), *episode.values()]:

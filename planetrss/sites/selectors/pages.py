@@ -137,12 +137,13 @@ def parse_listing(site: SelectorsSite, url: str, text: str) -> Listing:
         )
     if not refs:
         raise _nothing(fields["link"], f"in any of the {len(items)} items on {url}")
-    for name, missing in (
-        ("title", lambda ref: not ref.title),
-        ("date", lambda ref: ref.published is None),
-        ("audio", lambda ref: ref.audio is None),
-    ):
-        if name in fields and all(missing(ref) for ref in refs):
+    missing = {
+        "title": [ref for ref in refs if not ref.title],
+        "date": [ref for ref in refs if ref.published is None],
+        "audio": [ref for ref in refs if ref.audio is None],
+    }
+    for name, without in missing.items():
+        if name in fields and len(without) == len(refs):
             raise _nothing(fields[name], f"in any of the {len(refs)} items on {url}")
     return Listing(
         url=url, refs=tuple(refs), item_count=len(refs), next_url=next_url, unread=unread
