@@ -162,12 +162,17 @@ def parse_episode(site: SelectorsSite, ref: EpisodeRef, url: str, text: str) -> 
         field = fields.get(name)
         return value(soup, field) if field else None
 
+    def missing(name: str) -> ExtractError:
+        # The episode's own field when it has one, else the listing's, which gave none.
+        field = fields.get(name) or dict(site.listing)[name]
+        return _nothing(field, f"on {url}" if name in fields else f"for {url}")
+
     title = first(get("title"), ref.title)
     if not title:
-        raise _nothing(fields["title"], f"on {url}")
+        raise missing("title")
     published = _date(soup, fields.get("date"), site, ref.published) or ref.published
     if published is None:
-        raise _nothing(fields["date"], f"on {url}")
+        raise missing("date")
     audio_url = absolute_url(base, get("audio"))
     audio = Audio(audio_url, duration=parse_duration(get("duration"))) if audio_url else ref.audio
     if audio is None:
