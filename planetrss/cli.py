@@ -602,9 +602,9 @@ def demo_command(
         except PlanetrssError as error:
             raise _fail(error) from None
         if output is not None:
-            config = config.with_output(output if name == "demo" else output.with_name(
-                config.output.name
-            ))
+            config = config.with_output(
+                output if name == "demo" else output.with_name(config.output.name)
+            )
         configs.append(config)
     with ExitStack() as stack:
         servers: dict[int, DemoServer] = {}  # one server per site

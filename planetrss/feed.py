@@ -314,11 +314,15 @@ def channel_of(config: FeedConfig, newest: Episode | None) -> Channel:
     its origin as link, the newest episode's image as show art."""
     channel = config.channel
     title = channel.title or config.name
+    site = config.origin
+    if site is None and newest is not None:  # the kind knew it: the episodes' site
+        parts = urlsplit(newest.url)
+        site = f"{parts.scheme}://{parts.netloc}"
     return replace(
         channel,
         title=title,
-        link=channel.link or config.origin + "/",
-        description=channel.description or f"{title}: every episode on {config.origin}",
+        link=channel.link or f"{site or ''}/",
+        description=channel.description or f"{title}: every episode on {site}",
         image=channel.image or (newest.image_url if newest and newest.image_url else ""),
     )
 

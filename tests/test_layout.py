@@ -128,6 +128,7 @@ SHARED_SITE_IMPORTS: dict[str, set[str]] = {
     "extract": set(),
     "sitemap": {"extract"},
     "narrow": set(),  # cuts what a parse needs out of a page's text, before any parser
+    "soup": {"extract"},  # bs4 helpers for parse modules
 }
 
 

@@ -42,7 +42,6 @@ class ServedSite(Protocol):
     def respond(self, target: str) -> Response: ...
 
 
-
 @dataclass(frozen=True, slots=True)
 class Fault:
     """An injected answer that replaces the site's (see `DemoServer.fault`).

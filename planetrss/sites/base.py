@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
 
 from planetrss.models import Episode, EpisodeRef, Listing, Skip
 
@@ -144,3 +145,69 @@ def get(kind: str) -> type[Site]:
         return KINDS[kind]
     except KeyError:
         raise KeyError(f"unknown site kind {kind!r} (known: {', '.join(sorted(KINDS))})") from None
+
+
+# --- helpers for kinds read from a start page (generic, selectors) -----------------------
+
+
+def http_url(value: str) -> bool:
+    """Whether `value` is an absolute http(s) URL."""
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _positive_int(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise SiteParamError(key, f"expected a positive integer, got {value!r}")
+    return value
+
+
+def read_common_params(
+    kind: str, origin: str | None, params: Mapping[str, Any], known: tuple[str, ...]
+) -> tuple[str, str, int | None]:
+    """(origin, start URL, max_pages) from a definition; unknown keys are refused.
+
+    ``start`` may be a path (joined to ``origin``), or an absolute URL (which gives
+    the origin when the definition has none).
+    """
+    for key in params:
+        if key not in known:
+            raise SiteParamError(
+                key, f"unknown parameter {key!r}: expected {', '.join(known)} for kind {kind!r}"
+            )
+    start = params.get("start")
+    if not isinstance(start, str) or not start.strip():
+        raise SiteParamError(
+            "start",
+            "missing: expected the URL of the first listing page (or of a sitemap.xml), "
+            'e.g. start = "https://podcast.example.org/episodes/"',
+        )
+    start = start.strip()
+    if not http_url(start):
+        if origin is None:
+            raise SiteParamError(
+                "start", f"expected an absolute http(s) URL (or set origin), got {start!r}"
+            )
+        start = urljoin(origin.rstrip("/") + "/", start)
+    if origin is None:
+        parts = urlsplit(start)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    max_pages = params.get("max_pages")
+    return origin, start, None if max_pages is None else _positive_int("max_pages", max_pages)
+
+
+def episode_from_ref(ref: EpisodeRef) -> Episode | None:
+    """An `Episode` from a listing's ref alone, when it has a title, a date and audio."""
+    if ref.audio is None or ref.published is None or not ref.title:
+        return None
+    return Episode(
+        key=ref.key,
+        title=ref.title,
+        url=ref.url,
+        published=ref.published,
+        audio_url=ref.audio.url,
+        audio_size=ref.audio.size,
+        duration=ref.audio.duration,
+        summary=ref.teaser,
+        image_url=ref.image_url,
+    )

@@ -26,7 +26,16 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 from planetrss.models import Episode, EpisodeRef, Listing, Skip
-from planetrss.sites.base import NextLinks, NumberedPages, Site, Sitemap, SiteParamError
+from planetrss.sites.base import (
+    NextLinks,
+    NumberedPages,
+    Site,
+    Sitemap,
+    SiteParamError,
+    episode_from_ref,
+    http_url,
+    read_common_params,
+)
 from planetrss.sites.extract import same_site, url_key
 
 PARAMS = ("start", "episode_pattern", "page_template", "max_pages", "episode_pages")
@@ -41,54 +50,9 @@ _NOT_EPISODE_PATH = re.compile(
 )
 
 
-def _http_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
 def is_sitemap_url(url: str) -> bool:
     """Whether a ``start`` URL names a sitemap (``.xml`` or ``.xml.gz``) not a page."""
     return urlsplit(url).path.lower().endswith((".xml", ".xml.gz"))
-
-
-def _positive_int(key: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise SiteParamError(key, f"expected a positive integer, got {value!r}")
-    return value
-
-
-def read_common_params(
-    kind: str, origin: str | None, params: Mapping[str, Any], known: tuple[str, ...]
-) -> tuple[str, str, int | None]:
-    """(origin, start URL, max_pages) from a definition; unknown keys are refused.
-
-    ``start`` may be a path (joined to ``origin``), or an absolute URL (which gives
-    the origin when the definition has none).
-    """
-    for key in params:
-        if key not in known:
-            raise SiteParamError(
-                key, f"unknown parameter {key!r}: expected {', '.join(known)} for kind {kind!r}"
-            )
-    start = params.get("start")
-    if not isinstance(start, str) or not start.strip():
-        raise SiteParamError(
-            "start",
-            "missing: expected the URL of the first listing page (or of a sitemap.xml), "
-            'e.g. start = "https://podcast.example.org/episodes/"',
-        )
-    start = start.strip()
-    if not _http_url(start):
-        if origin is None:
-            raise SiteParamError(
-                "start", f"expected an absolute http(s) URL (or set origin), got {start!r}"
-            )
-        start = urljoin(origin.rstrip("/") + "/", start)
-    if origin is None:
-        parts = urlsplit(start)
-        origin = f"{parts.scheme}://{parts.netloc}"
-    max_pages = params.get("max_pages")
-    return origin, start, None if max_pages is None else _positive_int("max_pages", max_pages)
 
 
 @dataclass(frozen=True)
@@ -131,7 +95,7 @@ class GenericSite(Site):
                     "expected a URL holding {page}, e.g. "
                     f'"https://podcast.example.org/episodes/page/{{page}}/", got {template!r}',
                 )
-            if not _http_url(template):
+            if not http_url(template):
                 template = urljoin(origin.rstrip("/") + "/", template)
             try:
                 template.format(page=2)
@@ -208,20 +172,3 @@ class GenericSite(Site):
         from planetrss.sites.generic import pages
 
         return pages.parse_episode(self, ref, url, text)
-
-
-def episode_from_ref(ref: EpisodeRef) -> Episode | None:
-    """An `Episode` from a listing's ref alone, when it has a title, a date and audio."""
-    if ref.audio is None or ref.published is None or not ref.title:
-        return None
-    return Episode(
-        key=ref.key,
-        title=ref.title,
-        url=ref.url,
-        published=ref.published,
-        audio_url=ref.audio.url,
-        audio_size=ref.audio.size,
-        duration=ref.audio.duration,
-        summary=ref.teaser,
-        image_url=ref.image_url,
-    )

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bs4 import BeautifulSoup
-from bs4.element import Comment, NavigableString, Tag
+from bs4.element import Tag
 from w3lib.html import get_base_url
 
 from planetrss.models import Audio, Episode, EpisodeRef, Listing, Skip
@@ -39,13 +39,12 @@ from planetrss.sites.extract import (
     is_audio_url,
     is_date_only,
     ld_types,
-    load_json,
     parse_datetime,
     parse_duration,
     positive_int,
-    strip_controls,
     url_key,
 )
+from planetrss.sites.soup import attr, inner_html, json_ld, metas, soup_of
 
 if TYPE_CHECKING:
     from planetrss.sites.generic import GenericSite
@@ -53,43 +52,6 @@ if TYPE_CHECKING:
 EPISODE_TYPES = ("PodcastEpisode", "RadioEpisode", "Episode")
 ARTICLE_TYPES = ("Article", "NewsArticle", "BlogPosting", "ReportageNewsArticle", "WebPage")
 MEDIA_KEYS = ("associatedMedia", "audio", "encoding")
-
-
-def soup_of(text: str) -> BeautifulSoup:
-    return BeautifulSoup(text, "lxml")
-
-
-def metas(soup: BeautifulSoup) -> dict[str, str]:
-    """``<meta>`` contents by lowercased property/name/itemprop; the first of a name wins."""
-    found: dict[str, str] = {}
-    for meta in soup.find_all("meta"):
-        content = attr(meta, "content")
-        if not content:
-            continue
-        for name_attr in ("property", "name", "itemprop"):
-            name = attr(meta, name_attr)
-            if name:
-                found.setdefault(name.strip().lower(), content)
-    return found
-
-
-def attr(tag: Tag | None, name: str) -> str | None:
-    """An attribute as one string (bs4 gives lists for class-like ones), or None."""
-    if tag is None:
-        return None
-    value = tag.get(name)
-    if isinstance(value, list):
-        value = " ".join(value)
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def json_ld(soup: BeautifulSoup) -> JsonLd:
-    documents = []
-    for script in soup.find_all("script"):
-        kind = (attr(script, "type") or "").lower()
-        if kind == "application/ld+json" and script.string:
-            documents.append(load_json(script.string))
-    return JsonLd(documents)
 
 
 # --- episode pages ------------------------------------------------------------------------
@@ -249,24 +211,6 @@ _NOTES_SELECTORS = (
     ".show-notes",
     "#show-notes",
 )
-_NOT_NOTES = (
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "iframe",
-    "form",
-    "button",
-    "input",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "audio",
-    "video",
-    "svg",
-    "h1",
-)
 
 
 def show_notes(soup: BeautifulSoup, base: str) -> str:
@@ -288,31 +232,6 @@ def show_notes(soup: BeautifulSoup, base: str) -> str:
     return inner_html(body, base)
 
 
-def inner_html(body: Tag, base: str) -> str:
-    """A copy of `body`'s content as HTML: scripts, chrome and comments out, URLs absolute."""
-    body = BeautifulSoup(body.decode_contents(), "lxml").body or body
-    for element in body.find_all(list(_NOT_NOTES)):
-        if not element.decomposed:
-            element.decompose()
-    for comment in body.find_all(string=lambda text: isinstance(text, Comment)):
-        comment.extract()
-    for tag in body.find_all(["a", "img"]):
-        name = "href" if tag.name == "a" else "src"
-        value = attr(tag, name)
-        if value and not value.startswith("#"):
-            tag[name] = absolute_url(base, value) or value
-    parts: list[str] = []
-    for child in body.children:
-        if isinstance(child, Tag):
-            parts.append(child.decode())
-        elif isinstance(child, NavigableString):
-            if child.strip():
-                parts.append(child.output_ready())
-            elif parts and parts[-1] != "\n":
-                parts.append("\n")
-    return strip_controls("".join(parts)).strip()
-
-
 def html_text(value: str | None) -> str | None:
     """Plain text from a value that may hold HTML (JSON-LD descriptions often do)."""
     if not value:
@@ -322,7 +241,7 @@ def html_text(value: str | None) -> str | None:
     return clean_text(value) or None
 
 
-def ld_image(ld: JsonLd, node: dict[str, Any] | None) -> str | None:
+def _node_image(ld: JsonLd, node: dict[str, Any] | None) -> str | None:
     return ld.url(node, "image", "thumbnailUrl") if node is not None else None
 
 
@@ -374,7 +293,7 @@ def parse_episode(site: GenericSite, ref: EpisodeRef, url: str, text: str) -> Ep
         notes = inner_html(BeautifulSoup(ld_description, "lxml").body or soup, base)
     number = positive_int(ld.text(node, "episodeNumber")) if node else None
     image = first(
-        ld_image(ld, node),
+        _node_image(ld, node),
         meta.get("og:image:secure_url"),
         meta.get("og:image"),
         meta.get("twitter:image"),
@@ -508,7 +427,7 @@ def _ld_refs(site: GenericSite, ld: JsonLd, page: str, base: str) -> tuple[list[
                 else None
             )
         date = ld.text(node, "datePublished", "uploadDate") if node else None
-        image = ld_image(ld, node) if node else None
+        image = _node_image(ld, node) if node else None
         refs.append(
             EpisodeRef(
                 key=url_key(url),
@@ -658,7 +577,7 @@ def survey(site: GenericSite, url: str, text: str, as_episode: bool = False) -> 
             html_text(meta.get("og:description")),
             html_text(meta.get("description")),
         ),
-        image=first(ld_image(ld, series), meta.get("og:image")),
+        image=first(_node_image(ld, series), meta.get("og:image")),
         language=attr(html, "lang") if html is not None else None,
         json_ld_types=tuple(types),
         og_audio=first(meta.get("og:audio:secure_url"), meta.get("og:audio")),

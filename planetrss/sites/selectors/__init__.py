@@ -35,9 +35,15 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from planetrss.models import Episode, EpisodeRef, Listing, Skip
-from planetrss.sites.base import NextLinks, NumberedPages, Site, SiteParamError
+from planetrss.sites.base import (
+    NextLinks,
+    NumberedPages,
+    Site,
+    SiteParamError,
+    episode_from_ref,
+    read_common_params,
+)
 from planetrss.sites.extract import url_key
-from planetrss.sites.generic import episode_from_ref, read_common_params
 
 PARAMS = ("start", "page_template", "max_pages", "date_format", "listing", "episode")
 LISTING_FIELDS = ("item", "link", "title", "date", "next", "audio", "duration", "image", "summary")

@@ -25,7 +25,7 @@ from planetrss.sites.extract import (
     parse_duration,
     url_key,
 )
-from planetrss.sites.generic.pages import attr, inner_html
+from planetrss.sites.soup import attr, inner_html
 
 if TYPE_CHECKING:
     from planetrss.sites.selectors import Field, SelectorsSite

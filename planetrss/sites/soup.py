@@ -1,0 +1,92 @@
+"""HTML helpers on a parsed page (beautifulsoup4), shared by the kinds' parse modules.
+
+Only parse modules import this (it imports bs4): a kind's class module stays free of it.
+"""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+from bs4.element import Comment, NavigableString, Tag
+
+from planetrss.sites.extract import (
+    JsonLd,
+    absolute_url,
+    attr_text,
+    load_json,
+    meta_contents,
+    strip_controls,
+)
+
+
+def soup_of(text: str) -> BeautifulSoup:
+    return BeautifulSoup(text, "lxml")
+
+
+def metas(soup: BeautifulSoup) -> dict[str, str]:
+    """``<meta>`` contents by lowercased property or name, then itemprop; the first wins."""
+    tags = [tag.attrs for tag in soup.find_all("meta")]
+    found = meta_contents(tags)
+    for key, value in meta_contents(
+        {"name": tag.get("itemprop"), "content": tag.get("content")} for tag in tags
+    ).items():
+        found.setdefault(key, value)
+    return found
+
+
+def attr(tag: Tag | None, name: str) -> str | None:
+    """An attribute as one string (bs4 gives lists for class-like ones), or None."""
+    return attr_text(tag.get(name)) if tag is not None else None
+
+
+def json_ld(soup: BeautifulSoup) -> JsonLd:
+    documents = []
+    for script in soup.find_all("script"):
+        kind = (attr(script, "type") or "").lower()
+        if kind == "application/ld+json" and script.string:
+            documents.append(load_json(script.string))
+    return JsonLd(documents)
+
+
+_NOT_NOTES = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "form",
+    "button",
+    "input",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "audio",
+    "video",
+    "svg",
+    "h1",
+)
+
+
+def inner_html(body: Tag, base: str) -> str:
+    """A copy of `body`'s content as HTML: scripts, chrome and comments out, URLs absolute."""
+    body = BeautifulSoup(body.decode_contents(), "lxml").body or body
+    for element in body.find_all(list(_NOT_NOTES)):
+        if not element.decomposed:
+            element.decompose()
+    for comment in body.find_all(string=lambda text: isinstance(text, Comment)):
+        comment.extract()
+    for tag in body.find_all(["a", "img"]):
+        name = "href" if tag.name == "a" else "src"
+        value = attr(tag, name)
+        if value and not value.startswith("#"):
+            tag[name] = absolute_url(base, value) or value
+    parts: list[str] = []
+    for child in body.children:
+        if isinstance(child, Tag):
+            parts.append(child.decode())
+        elif isinstance(child, NavigableString):
+            if child.strip():
+                parts.append(child.output_ready())
+            elif parts and parts[-1] != "\n":
+                parts.append("\n")
+    return strip_controls("".join(parts)).strip()
