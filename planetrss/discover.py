@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 from planetrss.errors import ConfigError
 from planetrss.http import Fetcher, FetchError
 from planetrss.models import Skip
-from planetrss.sites.base import parse_sitemap
 from planetrss.sites.generic import GenericSite
 from planetrss.sites.generic.pages import Survey, survey
+from planetrss.sites.sitemap import parse_sitemap
 
 
 @dataclass(frozen=True)

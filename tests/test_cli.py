@@ -220,7 +220,8 @@ def test_shell_completion_completes_commands_and_feed_names(tmp_path: Path) -> N
 
     assert words("planetrss bu") == ["build"]
     assert words("planetrss build al") == ["alpha"]
-    assert words("planetrss episodes de") == ["demo", "demo-merged"]  # the built-in ones
+    built_in = ["demo", "demo-blog", "demo-blog-css", "demo-hosted", "demo-merged"]
+    assert words("planetrss episodes de") == built_in  # the built-in ones
     script = subprocess.run(
         [*complete, "--show-completion", "bash"],
         capture_output=True,
