@@ -321,6 +321,12 @@ class DemoSite:
         # The newest 5% of the initial episodes (and all added later) are 2024-style pages.
         self._nx_from = episodes - math.ceil(episodes * 0.05) + 1
         self._draws = lru_cache(maxsize=4096)(partial(_draws, seed))
+        # Listing misbehaviour seen on npr.org, for the crawler's tests: items whose
+        # </article> is missing (an HTML parser then nests the rest of the page inside
+        # the first item), and pages holding fewer items than a full one (by 1-based
+        # start offset: how many of the page's items are served).
+        self.unclosed_articles = False
+        self.short_pages: dict[int, int] = {}
 
     def __repr__(self) -> str:
         return (
@@ -667,9 +673,10 @@ class DemoSite:
         Past the end it is empty (NPR answers 200 with an empty body).
         """
         first = self._count - max(start, 1) + 1  # the newest episode on this page
-        last = max(first - count + 1, 1)
+        last = max(first - min(count, self.short_pages.get(start, count)) + 1, 1)
         items = [self._listing_item(self.episode(i)) for i in range(first, last - 1, -1)]
-        return "\n            ".join(items).encode()
+        page = "\n            ".join(items)
+        return (page.replace("</article>", "") if self.unclosed_articles else page).encode()
 
     def _head(self, ep: DemoEpisode) -> str:
         title = _esc(ep.title)

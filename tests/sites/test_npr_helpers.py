@@ -333,3 +333,19 @@ def test_an_item_without_a_title_among_good_ones_is_skipped() -> None:
     assert listing.item_count == 2
     assert [ref.url for ref in listing.refs] == ["https://www.npr.org/2020/01/01/850000001/x"]
     assert listing.skips[0].reason == "listing item without a title (h2.title)"
+
+
+def test_items_the_markup_holds_but_were_not_read_are_counted_as_unread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pathlib import Path
+
+    from planetrss.sites.npr import pages
+
+    page = Path(__file__).parent / "pages" / "npr" / "listing-unclosed-articles.html"
+    text = page.read_text(encoding="utf-8")
+    assert SITE.parse_listing(SITE.listing_url(0), text).unread == 0  # all six recovered
+    # Without the recovery, five items stay nested in the first: counted, never dropped.
+    monkeypatch.setattr(pages, "_separate_items", lambda items: items)
+    listing = SITE.parse_listing(SITE.listing_url(0), text)
+    assert (listing.item_count, listing.unread) == (1, 5)

@@ -375,10 +375,41 @@ def _show_notes(base: str, storytext: Tag | None) -> str:
     return strip_controls("".join(parts)).strip()
 
 
+_ARTICLE_START = re.compile(r"<article(?=[\s/>])[^>]*>", re.IGNORECASE)
+
+
+def _items_in_markup(text: str) -> int:
+    """How many ``<article class="item">`` start tags the raw markup holds."""
+    return sum("item" in classes(tag) for tag in _ARTICLE_START.findall(text))
+
+
+def _separate_items(outermost: list[Tag]) -> list[Tag]:
+    """Every item, nested ones taken out of the items they ended up in.
+
+    An item whose ``</article>`` is missing makes the parser nest the rest of the page
+    inside it, and the strainer keeps only outermost elements; each nested item is cut
+    out of its parent (the deepest first), so each is read without the others' content.
+    """
+    items: list[Tag] = []
+    for item in outermost:
+        nested = item.find_all(_is_listing_item_tag)
+        for inner in reversed(nested):
+            inner.extract()
+        items.extend([item, *nested])
+    return items
+
+
+def _is_listing_item_tag(tag: Tag) -> bool:
+    return tag.name == "article" and "item" in tag.get_attribute_list("class")
+
+
 def parse_listing(url: str, text: str) -> Listing:
-    """Every ``article.item`` of a listing page (fragment or section archive)."""
+    """Every ``article.item`` of a listing page (fragment or section archive).
+
+    Items the markup holds but that could not be found are counted in `unread`.
+    """
     soup = _soup(text, _LISTING_PARTS, _LISTING_NARROWING)
-    items = [node for node in soup.children if isinstance(node, Tag)]
+    items = _separate_items([node for node in soup.children if isinstance(node, Tag)])
     outcomes = [_listing_item(url, item) for item in items]
     if items and all(
         isinstance(outcome, Skip) and outcome.reason == _NO_TITLE for outcome in outcomes
@@ -392,6 +423,7 @@ def parse_listing(url: str, text: str) -> Listing:
         refs=tuple(outcome for outcome in outcomes if isinstance(outcome, EpisodeRef)),
         skips=tuple(outcome for outcome in outcomes if isinstance(outcome, Skip)),
         item_count=len(items),
+        unread=max(0, _items_in_markup(text) - len(items)),
     )
 
 
