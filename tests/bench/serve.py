@@ -374,7 +374,7 @@ def run_serve(episodes: int, latency: float, markup: Path | None, tmp: Path) -> 
                 "--cache-dir",
                 str(cache),
             ],
-            r"serving \d+ feed\(s\) at (\S+) ",
+            r"serving \d+ feeds? at (\S+) ",
         )
         started = time.perf_counter()
         built = threading.Event()
