@@ -205,14 +205,17 @@ async def _build_locked(
     episodes: Sequence[Episode] | None = None
     if options.reparse:
         mark = time.perf_counter()
-        await _reparse(site, store, parser, io)
+        unparsed = await _reparse(site, store, parser, io)
         timings["reparse"] = time.perf_counter() - mark
+    else:
+        unparsed = []
     mark = time.perf_counter()
     # A walk that was cut short (killed, or a listing page failed) left new
     # episodes behind known ones: the next walk must not stop at the known ones.
     full = options.full or state.get("walk_incomplete", False)
     await io.run(store.save_state, {**state, "walk_incomplete": True})
     result = await _crawl(site, store, io, parser, fetcher, full, probing, on_progress)
+    result.failed.extend(unparsed)
     await io.run(store.save_state, {**state, "walk_incomplete": not result.walk_complete})
     timings["crawl"] = time.perf_counter() - mark
     keys = await io.run(store.episode_keys)
@@ -398,14 +401,25 @@ async def _with_probed_sizes(
     return await io.run(lambda: store.episodes(probed_sizes=True))
 
 
-async def _reparse(site: sites.Site, store: Store, parser: Parser, io: _StoreThread) -> None:
-    """Re-extract every stored episode from its cached raw page, without network."""
+async def _reparse(
+    site: sites.Site, store: Store, parser: Parser, io: _StoreThread
+) -> list[Failure]:
+    """Re-extract every stored episode from its cached raw page, without network.
+
+    A page the site kind no longer understands (ExtractError) keeps its stored record
+    and is reported; any other exception is a bug and stops the build.
+    """
+    failures: list[Failure] = []
 
     async def one(ref: EpisodeRef) -> None:
         text = await io.run(store.load_page, ref.url)
         if text is None:
             return  # no raw page: the stored record stays as it is
-        found, _ = await parser.episode(site, ref, ref.url, text)
+        try:
+            found, _ = await parser.episode(site, ref, ref.url, text)
+        except sites.ExtractError as exc:
+            failures.append(Failure(ref.url, f"could not re-extract (stored record kept): {exc}"))
+            return
         if isinstance(found, Skip):
             await io.run(store.save_skip, found)
         else:
@@ -414,6 +428,7 @@ async def _reparse(site: sites.Site, store: Store, parser: Parser, io: _StoreThr
     async with asyncio.TaskGroup() as group:
         for ref in await io.run(store.refs):
             group.create_task(one(ref))
+    return failures
 
 
 def _check_usable(
@@ -660,12 +675,12 @@ async def _crawl_source(
         if isinstance(run.site, FeedSite):
             run.result = await _crawl_feed_source(run, io, parser, fetcher, state, full)
         else:
-            if options.reparse:
-                await _reparse(run.site, store, parser, io)
+            unparsed = await _reparse(run.site, store, parser, io) if options.reparse else []
             await io.run(store.save_state, {**state, "walk_incomplete": True})
             run.result = await _crawl(
                 run.site, store, io, parser, fetcher, full, probing, on_progress
             )
+            run.result.failed.extend(unparsed)
             await io.run(
                 store.save_state, {**state, "walk_incomplete": not run.result.walk_complete}
             )

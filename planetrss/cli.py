@@ -77,6 +77,20 @@ class _Planetrss(TyperGroup):
             # temporary feed file is gone, the workers have exited.
             typer.echo("planetrss: interrupted", err=True)
             raise typer.Exit(130) from None
+        except (ClickException, typer.Exit, typer.Abort):
+            raise
+        except Exception as error:
+            # Not an expected failure but a bug: keep the traceback for the report, and
+            # an exit status of its own, so cron never reads it as "some pages failed" (1).
+            import traceback
+
+            traceback.print_exc()
+            typer.echo(
+                f"planetrss: internal error (a bug, please report it): "
+                f"{type(error).__name__}: {error}",
+                err=True,
+            )
+            raise typer.Exit(INTERNAL_ERROR) from None
 
 
 def _sentence(message: str) -> str:
@@ -155,6 +169,10 @@ CacheDir = Annotated[
         show_default=False,
     ),
 ]
+
+
+#: The exit status of a bug (BSD's EX_SOFTWARE), never one of the documented outcomes.
+INTERNAL_ERROR = 70
 
 
 def _fail(error: PlanetrssError) -> typer.Exit:

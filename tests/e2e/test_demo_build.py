@@ -190,3 +190,22 @@ def test_unchanged_inputs_skip_rendering_but_a_touched_feed_is_rebuilt(
     fewer = dataclasses.replace(config, max_items=10)  # a changed definition renders anew
     report = build(fewer, options)
     assert report.written and report.episodes_in_feed == 10
+
+
+def test_reparse_keeps_a_record_whose_page_no_longer_matches(
+    server: DemoServer, config: FeedConfig, options: BuildOptions
+) -> None:
+    from planetrss.store import Store
+
+    build(config, options)
+    before = config.output.read_bytes()
+    assert options.cache_dir is not None
+    with Store(options.cache_dir, config.name) as store:
+        ref = store.refs()[0]
+        store.save_page(ref.url, "<html><body><p>A different page</p></body></html>")
+    report = build(config, BuildOptions(cache_dir=options.cache_dir, reparse=True))
+    (failure,) = report.failed
+    assert failure.url == ref.url
+    assert "could not re-extract (stored record kept)" in failure.reason
+    assert report.cached == len(truth(server.site))
+    assert config.output.read_bytes() == before

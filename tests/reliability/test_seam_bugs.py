@@ -272,6 +272,7 @@ def test_the_command_tells_a_bug_from_a_page_that_does_not_match(
         assert "could not extract: no episode title" in done.stdout + done.stderr
         assert "Traceback" not in done.stderr
         return
-    assert done.returncode not in (0, 2, 3), done.stderr
+    assert done.returncode == 70, done.stderr  # a bug's own status, never 1 ("pages failed")
+    assert "planetrss: internal error (a bug, please report it)" in done.stderr
     assert "KeyError" in done.stderr and BUG_MESSAGE in done.stderr
     assert "pages have changed" not in done.stdout + done.stderr
