@@ -90,5 +90,5 @@ def test_a_tag_left_open_by_a_stray_quote_does_not_hang() -> None:
     # Found by the hostile-bytes property test: a quote dropped into a page left a start
     # tag without its end, and the start-tag pattern backtracked exponentially on it
     # (this page took longer than 15 s with the old pattern; now it is refused at once).
-    page = '<div class=storytext' + " a=b" * 40 + ' "never closed'
+    page = "<div class=storytext" + " a=b" * 40 + ' "never closed'
     assert narrow(page, STORY) is None
