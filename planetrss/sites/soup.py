@@ -80,6 +80,12 @@ def inner_html(body: Tag, base: str) -> str:
         value = attr(tag, name)
         if value and not value.startswith("#"):
             tag[name] = absolute_url(base, value) or value
+    return children_html(body)
+
+
+def children_html(body: Tag) -> str:
+    """`body`'s children as HTML: whitespace between blocks becomes one newline, and
+    the characters XML forbids are dropped."""
     parts: list[str] = []
     for child in body.children:
         if isinstance(child, Tag):

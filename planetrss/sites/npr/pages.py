@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
-from bs4.element import Comment, NavigableString, Tag
+from bs4.element import Comment, Tag
 from bs4.filter import SoupStrainer
 
 from planetrss.models import Audio, Episode, EpisodeRef, Listing, Skip
@@ -31,7 +31,6 @@ from planetrss.sites.extract import (
     ld_image,
     ld_str,
     meta_contents,
-    strip_controls,
 )
 from planetrss.sites.narrow import Narrowing, classes, narrow
 from planetrss.sites.npr import (
@@ -43,6 +42,7 @@ from planetrss.sites.npr import (
     story_id_from_uid,
     story_id_from_url,
 )
+from planetrss.sites.soup import children_html
 
 # --- parsing only what is needed --------------------------------------------------------
 
@@ -363,16 +363,7 @@ def _show_notes(base: str, storytext: Tag | None) -> str:
         value = _attr(tag, name)
         if value and not value.startswith("#"):
             tag[name] = urljoin(base, value)
-    parts: list[str] = []
-    for child in storytext.children:
-        if isinstance(child, Tag):
-            parts.append(child.decode())
-        elif isinstance(child, NavigableString):
-            if child.strip():
-                parts.append(child.output_ready())
-            elif parts and parts[-1] != "\n":
-                parts.append("\n")  # whitespace between blocks: one newline is enough
-    return strip_controls("".join(parts)).strip()
+    return children_html(storytext)
 
 
 _ARTICLE_START = re.compile(r"<article(?=[\s/>])[^>]*>", re.IGNORECASE)
