@@ -286,6 +286,21 @@ def _publish(
     if not options.force:
         _check_nothing_dropped(config, keys)
     in_feed, output = _write_checked(config, chosen)
+    unsized = sum(e.audio_size is None for e in chosen) if probing else None
+    return _written(state, inputs, in_feed, output, unsized)
+
+
+def _written(
+    state: dict[str, Any],
+    inputs: str,
+    in_feed: int,
+    output: feed.FeedWrite,
+    unsized: int | None,
+    **extra: Any,
+) -> tuple[int, int, bool, dict[str, Any]]:
+    """(items, bytes, written, state) after a feed was written or found current.
+
+    `unsized`: audio lengths still unknown after probing; None when not probed."""
     return (
         in_feed,
         output.size,
@@ -296,8 +311,8 @@ def _publish(
             "feed_sha256": output.sha256,
             "feed_bytes": output.size,
             "episodes_in_feed": in_feed,
-            # Audio sizes still unknown after probing; None: not probed this time.
-            "unsized": sum(e.audio_size is None for e in chosen) if probing else None,
+            "unsized": unsized,
+            **extra,
         },
     )
 
@@ -801,24 +816,17 @@ def _publish_merged(
     in_feed, output = _write_checked(config, episodes)
     # Written (or already there): from now on these guids are the episodes' for good.
     feed_store.save_published(episodes.records.values())
-    return (
+    return _written(
+        state,
+        inputs,
         in_feed,
-        output.size,
-        output.written,
-        {
-            **state,
-            "feed_inputs": inputs,
-            "feed_sha256": output.sha256,
-            "feed_bytes": output.size,
-            "episodes_in_feed": in_feed,
-            "matches": result.rule_counts(),
-            # Every item of the file just written is in the registry (a one-source build
-            # of the same feed, before, wrote a file without recording its items).
-            "registry_complete": True,
-            # Audio lengths still unknown after probing; None: not probed this time.
-            "unsized": len(episodes.unsized) if probing else None,
-            **counts,
-        },
+        output,
+        len(episodes.unsized) if probing else None,
+        matches=result.rule_counts(),
+        # Every item of the file just written is in the registry (a one-source build
+        # of the same feed, before, wrote a file without recording its items).
+        registry_complete=True,
+        **counts,
     )
 
 
