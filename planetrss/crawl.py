@@ -58,7 +58,7 @@ class PageReader(Protocol):
 class PageStore(Protocol):
     """Where the crawl puts what it finds (planetrss.store.Store fits)."""
 
-    def save_page(self, url: str, text: str) -> None: ...
+    def save_packed_page(self, url: str, packed: bytes) -> None: ...
     def save_episode(self, episode: Episode, ref: EpisodeRef) -> None: ...
     def save_skip(self, skip: Skip) -> None: ...
     def save_pending(self, ref: EpisodeRef) -> None: ...
@@ -158,16 +158,18 @@ class _Worker:
             raise
         return worker
 
-    async def call(self, fn: Callable[..., T], *args: object) -> tuple[T, float]:
+    async def call(
+        self, fn: Callable[..., T], args: tuple[object, ...], pack: bool
+    ) -> tuple[T, float, bytes | None]:
         assert self.process.stdin is not None
-        self.process.stdin.write(parse_worker.frame((fn, args)))
+        self.process.stdin.write(parse_worker.frame((fn, args, pack)))
         await self.process.stdin.drain()
         reply = await self._receive()
         assert isinstance(reply, tuple)
         ok, value = reply
         if not ok:
             raise value
-        return cast(tuple[T, float], value)
+        return cast(tuple[T, float, bytes | None], value)
 
     async def _receive(self) -> object:
         assert self.process.stdout is not None
@@ -309,9 +311,11 @@ class Parser:
         self._retired = {w for w in self._retired if w.process.returncode is None}
         self._retired.add(worker)
 
-    async def _run(self, fn: Callable[..., T], *args: object) -> tuple[T, float]:
+    async def _run(
+        self, fn: Callable[..., T], args: tuple[object, ...], pack: bool = False
+    ) -> tuple[T, float, bytes | None]:
         if self.workers <= 0:
-            return await asyncio.to_thread(parse_worker.timed, fn, *args)
+            return await asyncio.to_thread(parse_worker.handle, fn, args, pack)
         self.start()
         assert self._starting is not None
         await asyncio.shield(self._starting)
@@ -323,7 +327,7 @@ class Parser:
             self._sizing.waiting -= 1
         began = time.perf_counter()
         try:
-            result = await worker.call(fn, *args)
+            result = await worker.call(fn, args, pack)
         except (Exception, asyncio.CancelledError) as exc:
             if isinstance(exc, ExtractError):  # "this page does not match": a clean reply
                 self._idle.put_nowait(worker)
@@ -338,17 +342,26 @@ class Parser:
     async def episode(
         self, site: Site, ref: EpisodeRef, url: str, text: str
     ) -> tuple[Episode | Skip, float]:
-        return await self._run(site.parse_episode, ref, url, text)
+        found, seconds, _ = await self._run(site.parse_episode, (ref, url, text))
+        return found, seconds
 
     async def run(self, fn: Callable[..., T], *args: object) -> tuple[T, float]:
         """Any pure, picklable parse function, off the loop: (its result, seconds)."""
-        return await self._run(fn, *args)
+        result, seconds, _ = await self._run(fn, args)
+        return result, seconds
 
-    async def listing(self, site: Site, url: str, text: str) -> tuple[Listing, float]:
-        # In a worker too, never in a thread of this process: a listing page is the
-        # heaviest parse of all (24 items in full), and here it would hold the GIL
-        # against the event loop and bring beautifulsoup4 into this process.
-        return await self._run(site.parse_listing, url, text)
+    async def run_and_pack(self, fn: Callable[..., T], *args: object) -> tuple[T, float, bytes]:
+        """`run`, and the page's text (the last argument) packed for the store by the
+        worker too (`packing.pack_page`): compressing a page costs as much CPU as half
+        its parse, and in this process it would compete with the event loop.
+
+        Listing pages go through here as well, never a thread of this process: a
+        listing page is the heaviest parse of all (24 items in full), and here it would
+        hold the GIL against the event loop and bring beautifulsoup4 into this process.
+        """
+        result, seconds, packed = await self._run(fn, args, pack=True)
+        assert packed is not None
+        return result, seconds, packed
 
     async def aclose(self) -> None:
         """Stop the workers (waiting for any still starting, so none is left behind)."""
@@ -584,11 +597,11 @@ class Crawl:
             self.result.failed.append(Failure(url, exc.reason))
             return None
         try:
-            listing, _ = await self.parser.listing(self.site, url, text)
+            listing, _, packed = await self.parser.run_and_pack(self.site.parse_listing, url, text)
         except ExtractError as exc:  # "this page does not match" (anything else: a bug)
             self.result.unrecognised.append(Failure(url, str(exc)))
             return None
-        await self._write(self.store.save_page, url, text)
+        await self._write(self.store.save_packed_page, url, packed)
         self.progress.listing_pages += 1
         if problem := _unrecognised(listing, text):
             self.result.unrecognised.append(Failure(url, problem))
@@ -642,16 +655,18 @@ class Crawl:
             await self._fail(ref, exc.reason, retry)
             return
         try:
-            found, seconds = await self.parser.episode(self.site, ref, ref.url, text)
+            found, seconds, packed = await self.parser.run_and_pack(
+                self.site.parse_episode, ref, ref.url, text
+            )
         except ExtractError as exc:  # "this page does not match" (anything else: a bug)
             await self._fail(ref, f"could not extract: {exc}", retry)
             return
         self.result.parse_seconds.append(seconds)
-        await self._found(ref, text, found)
+        await self._found(ref, packed, found)
 
-    async def _found(self, ref: EpisodeRef, text: str | None, found: Episode | Skip) -> None:
-        """Store what an episode page (`text`), or the listing alone, gave."""
-        await self._write(self._save, ref, text, found)
+    async def _found(self, ref: EpisodeRef, packed: bytes | None, found: Episode | Skip) -> None:
+        """Store what an episode page (`packed` for the store), or the listing alone, gave."""
+        await self._write(self._save, ref, packed, found)
         if isinstance(found, Skip):
             self.result.skipped.append(found)
         else:
@@ -671,9 +686,9 @@ class Crawl:
             self.sizes[url] = size
             await self._write(self.store.save_size, url, size)
 
-    def _save(self, ref: EpisodeRef, text: str | None, found: Episode | Skip) -> None:
-        if text is not None:
-            self.store.save_page(ref.url, text)
+    def _save(self, ref: EpisodeRef, packed: bytes | None, found: Episode | Skip) -> None:
+        if packed is not None:
+            self.store.save_packed_page(ref.url, packed)
         if isinstance(found, Skip):
             self.store.save_skip(found)
         else:

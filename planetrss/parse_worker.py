@@ -1,8 +1,8 @@
 """The parse worker: a child process that runs a site's parse functions for the crawler.
 
 It is started as `python -m planetrss.parse_worker` and spoken to over its stdin and
-stdout with length-prefixed pickles: a request is (function, args), a reply is
-(True, (result, seconds)) or (False, exception). It imports only the site modules it
+stdout with length-prefixed pickles: a request is (function, args, pack), a reply is
+(True, (result, seconds, packed page or None)) or (False, exception). It imports only the site modules it
 parses with, not the crawler's HTTP stack, and it exits when its stdin closes, which
 is also what happens when the build process dies, however it dies: no worker outlives
 its build. (A plain subprocess rather than multiprocessing: no resource-tracker
@@ -24,6 +24,8 @@ if __name__ == "__main__":  # the worker process (the build imports this module 
     # at all; this is for a SIGINT sent to it directly, before anything heavy is imported.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+from planetrss.packing import pack_page
+
 T = TypeVar("T")
 
 READY = "ready"
@@ -36,18 +38,27 @@ def timed(fn: Callable[..., T], *args: Any) -> tuple[T, float]:
     return result, time.perf_counter() - start
 
 
+def handle(
+    fn: Callable[..., T], args: tuple[Any, ...], pack: bool
+) -> tuple[T, float, bytes | None]:
+    """One request: `fn(*args)` timed and, with `pack`, its last argument (the page's
+    text) packed for the store, outside the timing: the parse time stays the parse's."""
+    result, seconds = timed(fn, *args)
+    return result, seconds, pack_page(args[-1]) if pack else None
+
+
 def frame(message: object) -> bytes:
     """A message as it goes over the pipe: 4-byte big-endian length, then the pickle."""
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     return len(data).to_bytes(4, "big") + data
 
 
-def _read(stream: BinaryIO) -> tuple[Callable[..., object], tuple[object, ...]] | None:
+def _read(stream: BinaryIO) -> tuple[Callable[..., object], tuple[object, ...], bool] | None:
     header = stream.read(4)
     if len(header) < 4:
         return None  # stdin closed: the build is done, or gone
-    fn, args = pickle.loads(stream.read(int.from_bytes(header, "big")))
-    return fn, args
+    fn, args, pack = pickle.loads(stream.read(int.from_bytes(header, "big")))
+    return fn, args, pack
 
 
 def serve(requests: BinaryIO, replies: BinaryIO) -> None:
@@ -57,9 +68,9 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
     replies.write(frame(READY))
     replies.flush()
     while (request := _read(requests)) is not None:
-        fn, args = request
+        fn, args, pack = request
         try:
-            reply: tuple[bool, object] = (True, timed(fn, *args))
+            reply: tuple[bool, object] = (True, handle(fn, args, pack))
         except Exception as exc:  # the parent decides what is expected (ExtractError) or a bug
             reply = (False, exc)
         try:

@@ -15,6 +15,7 @@ import respx
 from planetrss.crawl import Crawl, Parser
 from planetrss.http import Fetcher, HttpSettings
 from planetrss.models import Audio, Episode, EpisodeRef, Listing, Skip
+from planetrss.packing import unpack_page
 from planetrss.sites.base import ExtractError, NextLinks, NumberedPages, Site, Sitemap
 
 ORIGIN = "https://toy.test"
@@ -65,7 +66,9 @@ class FakeStore:
     skips: dict[str, Skip] = field(default_factory=dict)
     pending: dict[str, EpisodeRef] = field(default_factory=dict)
 
-    def save_page(self, url: str, text: str) -> None:
+    def save_packed_page(self, url: str, packed: bytes) -> None:
+        text = unpack_page(packed)
+        assert text is not None, f"{url}: a page the store could not read back"
         self.pages[url] = text
 
     def save_episode(self, episode: Episode, ref: EpisodeRef) -> None:
@@ -424,6 +427,24 @@ async def test_parser_runs_off_the_loop(workers: int) -> None:
         assert seconds >= 0
     finally:
         await parser.aclose()
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+async def test_the_parser_packs_the_page_for_the_store_beside_the_parse(workers: int) -> None:
+    from planetrss.sites.npr import NprSite
+
+    parser = Parser(workers=workers)
+    ref = EpisodeRef(key="k1", url=f"{ORIGIN}/ep/k1", title="T")
+    # Not ASCII: the page goes to the store as UTF-8, whatever it was served as.
+    page = "<html><head><meta property='og:title' content='Caf\u00e9 \u2014 T'></head></html>"
+    try:
+        found, seconds, packed = await parser.run_and_pack(
+            NprSite(ORIGIN, "1").parse_episode, ref, ref.url, page
+        )
+    finally:
+        await parser.aclose()
+    assert isinstance(found, Skip) and seconds >= 0
+    assert unpack_page(packed) == page
 
 
 async def test_the_pool_grows_only_when_measured_free_cpu_and_waiting_pages_say_so() -> None:

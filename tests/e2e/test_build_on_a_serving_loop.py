@@ -70,7 +70,7 @@ async def test_store_work_and_rendering_stay_off_the_event_loop(
         "episode_keys",
         "skip_keys",
         "pending_refs",
-        "save_page",
+        "save_packed_page",
         "save_episode",
         "save_skip",
         "save_size",
