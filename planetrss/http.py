@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import email.utils
 import random
 import select
@@ -88,26 +89,44 @@ def _environment_proxies() -> bool:
     return any(name in ("http", "https", "all") for name in urllib.request.getproxies())
 
 
-class _LeanStream(httpcore.AsyncNetworkStream):
-    """anyio's socket stream, with the readability check made cheap.
+class _AsyncioStream(httpcore.AsyncNetworkStream):
+    """A connection as asyncio's own streams, for httpcore.
 
-    httpcore asks every pooled connection "is your socket readable?" on every request
-    (a keep-alive connection the server closed must not be reused); through anyio that
-    builds a dict of socket attributes each time, most of a request's pool overhead.
+    httpcore's stock backend goes through anyio: a cancel scope per read and write, a
+    dict of socket attributes each time httpcore asks whether a pooled connection is
+    readable (which it asks of every pooled connection on every request). On asyncio
+    the streams asyncio already has do the same job at a fraction of the CPU.
     """
 
-    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
-        self._stream = stream
-        self._socket: socket.socket | None = stream.get_extra_info("socket")
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
-        return await self._stream.read(max_bytes, timeout)
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._reader.read(max_bytes)
+        except TimeoutError:
+            raise httpcore.ReadTimeout("timed out reading") from None
+        except OSError as exc:
+            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
-        await self._stream.write(buffer, timeout)
+        if not buffer:
+            return
+        try:
+            async with asyncio.timeout(timeout):
+                self._writer.write(buffer)
+                await self._writer.drain()
+        except TimeoutError:
+            raise httpcore.WriteTimeout("timed out writing") from None
+        except OSError as exc:
+            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
 
     async def aclose(self) -> None:
-        await self._stream.aclose()
+        self._writer.close()
+        with contextlib.suppress(OSError):
+            await self._writer.wait_closed()
 
     async def start_tls(
         self,
@@ -115,14 +134,31 @@ class _LeanStream(httpcore.AsyncNetworkStream):
         server_hostname: str | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
     ) -> httpcore.AsyncNetworkStream:
-        return await self._stream.start_tls(ssl_context, server_hostname, timeout)
+        try:
+            async with asyncio.timeout(timeout):
+                await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
+        except TimeoutError:
+            await self.aclose()
+            raise httpcore.ConnectTimeout("timed out in the TLS handshake") from None
+        except (OSError, ssl.SSLError) as exc:
+            await self.aclose()
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        return self  # the same streams, over TLS now
 
     def get_extra_info(self, info: str) -> Any:
         if info == "is_readable":
-            return _readable(self._socket)
-        if info == "socket":
-            return self._socket
-        return self._stream.get_extra_info(info)
+            # A keep-alive connection the server closed must not be reused: asyncio may
+            # have read its end already, else the socket tells.
+            transport = self._writer.transport
+            return (
+                self._reader.at_eof()
+                or transport.is_closing()
+                or _readable(transport.get_extra_info("socket"))
+            )
+        name = {"client_addr": "sockname", "server_addr": "peername"}.get(info, info)
+        if name in ("ssl_object", "sockname", "peername", "socket"):
+            return self._writer.get_extra_info(name)
+        return None
 
 
 def _readable(sock: socket.socket | None) -> bool:
@@ -135,11 +171,8 @@ def _readable(sock: socket.socket | None) -> bool:
     return bool(poller.poll(0))
 
 
-class _LeanBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's anyio backend, its TCP streams wrapped in `_LeanStream`."""
-
-    def __init__(self) -> None:
-        self._backend = httpcore.AnyIOBackend()
+class _AsyncioBackend(httpcore.AsyncNetworkBackend):
+    """Connections as `_AsyncioStream`s (this backend only runs on asyncio's loop)."""
 
     async def connect_tcp(
         self,
@@ -149,8 +182,14 @@ class _LeanBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        stream = await self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
-        return _LeanStream(stream)
+        local = (local_address, 0) if local_address else None
+        streams = await self._connect(
+            asyncio.open_connection(host, port, local_addr=local), timeout
+        )
+        sock = streams.get_extra_info("socket")
+        for option in socket_options or ():
+            sock.setsockopt(*option)
+        return streams
 
     async def connect_unix_socket(
         self,
@@ -158,10 +197,24 @@ class _LeanBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        return await self._backend.connect_unix_socket(path, timeout, socket_options)
+        return await self._connect(asyncio.open_unix_connection(path), timeout)
+
+    @staticmethod
+    async def _connect(
+        opening: Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]],
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> _AsyncioStream:
+        try:
+            async with asyncio.timeout(timeout):
+                reader, writer = await opening
+        except TimeoutError:
+            raise httpcore.ConnectTimeout("timed out connecting") from None
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        return _AsyncioStream(reader, writer)
 
     async def sleep(self, seconds: float) -> None:
-        await self._backend.sleep(seconds)
+        await asyncio.sleep(seconds)
 
 
 class _LeanPool(httpcore.AsyncConnectionPool):
@@ -211,7 +264,7 @@ class _LeanPool(httpcore.AsyncConnectionPool):
 
 
 class LeanTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport over `_LeanPool` and `_LeanBackend` (same behaviour, less CPU)."""
+    """httpx's transport over `_LeanPool` and `_AsyncioBackend` (same behaviour, less CPU)."""
 
     def __init__(self, limits: httpx.Limits) -> None:
         super().__init__(limits=limits)
@@ -225,7 +278,7 @@ class LeanTransport(httpx.AsyncHTTPTransport):
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=_LeanBackend(),
+            network_backend=_AsyncioBackend(),
         )
 
 

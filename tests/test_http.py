@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import shutil
 import socket
+import ssl
+import subprocess
+from pathlib import Path
 
 import httpx
 import pytest
@@ -225,3 +230,105 @@ async def test_lean_pool_reuses_connections_and_replaces_closed_ones() -> None:
         assert bodies == ["30"] * 30
         assert server.requests == 30  # nothing failed, nothing was retried
         assert 4 <= server.connections <= 4 + 10  # reused, and renewed after each close
+
+
+# --- the asyncio network backend: what httpcore's anyio one did, on asyncio's streams ---
+
+
+async def _silent_server(answer: bytes | None) -> asyncio.Server:
+    """A loopback server that reads a request and sends `answer` (None: never answers)."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            if answer is None:
+                await reader.read()  # until the client gives up and hangs up
+            else:
+                writer.write(answer)
+                await writer.drain()
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+async def test_a_server_that_never_answers_is_a_read_timeout() -> None:
+    server = await _silent_server(None)
+    port = server.sockets[0].getsockname()[1]
+    settings = HttpSettings(read_timeout=0.2, retries=0)
+    try:
+        async with make_client(settings) as client:
+            with pytest.raises(FetchError, match="timed out"):
+                await Fetcher(client, settings).get_text(f"http://127.0.0.1:{port}/")
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_refused_connection_is_a_connect_error() -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]  # bound, never listening: refused
+        async with make_client(HttpSettings()) as client:
+            with pytest.raises(httpx.ConnectError):
+                await client.get(f"http://127.0.0.1:{port}/")
+
+
+async def test_a_body_cut_short_is_a_transport_error() -> None:
+    server = await _silent_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with make_client(HttpSettings()) as client:
+            with pytest.raises(httpx.RemoteProtocolError):
+                await client.get(f"http://127.0.0.1:{port}/")
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost, and its key."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("no openssl command to make a test certificate with")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    request = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    names = ["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"]
+    files = ["-keyout", str(key), "-out", str(cert)]
+    subprocess.run([openssl, *request, *names, *files], check=True, capture_output=True)
+    return cert, key
+
+
+async def test_https_through_the_asyncio_backend(certificate: tuple[Path, Path]) -> None:
+    cert, key = certificate
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(cert, key)
+    body = b"over TLS " * 2000
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while await reader.readuntil(b"\r\n\r\n"):  # keep-alive: one answer a request
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=served)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        client = make_client(HttpSettings())
+        transport = client._transport
+        assert isinstance(transport, LeanTransport)
+        transport._pool._ssl_context = ssl.create_default_context(cafile=str(cert))
+        async with client:
+            fetch = Fetcher(client)
+            pages = await asyncio.gather(
+                *(fetch.get_bytes(f"https://localhost:{port}/{i}") for i in range(6))
+            )
+            answer = await client.get(f"https://localhost:{port}/again")
+            stream = answer.extensions["network_stream"]
+            assert stream.get_extra_info("ssl_object") is not None
+        assert pages == [body] * 6
+    finally:
+        server.close()
+        await server.wait_closed()
