@@ -1,29 +1,38 @@
-"""How raw page bodies are kept in the store: UTF-8, compressed with zlib at level 1.
+"""How raw page bodies are kept in the store: UTF-8, compressed with Zstandard at level 1.
 
-Stdlib only, so that a parse worker packs the page it has just parsed without importing
-the store (or diskcache): compressing is CPU work, and in the worker it does not compete
-with the event loop's process for its core.
+Stdlib and zstandard only, so that a parse worker packs the page it has just parsed
+without importing the store (or diskcache): compressing is CPU work, and in the worker
+it does not compete with the event loop's process for its core.
+
+Caches written before Zstandard hold zlib streams; those are still read.
 """
 
 from __future__ import annotations
 
 import zlib
 
+import zstandard
+
+# Level 1 on an 82 KB npr.org page: 0.14 ms and 20.7 KB, where zlib at level 1 took
+# 0.53 ms for 21.7 KB: a cold build of 1,700 pages spends 0.7 s less CPU packing them.
+_COMPRESSOR = zstandard.ZstdCompressor(level=1)
+_DECOMPRESSOR = zstandard.ZstdDecompressor()
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # how every Zstandard frame begins (zlib's begin 0x78)
+
 
 def pack_page(text: str) -> bytes:
-    """A page's text as the store keeps it.
-
-    Level 1: a fifth bigger than level 6 (22 KB for a 90 KB page), but 0.45 ms instead
-    of 1.1 ms per page, CPU a cold build needs for parsing.
-    """
-    return zlib.compress(text.encode("utf-8"), 1)
+    """A page's text as the store keeps it."""
+    return _COMPRESSOR.compress(text.encode("utf-8"))
 
 
 def unpack_page(blob: object) -> str | None:
-    """The text `pack_page` packed; None for anything damaged (it is fetched again)."""
+    """The text `pack_page` packed (or an older cache's zlib); None for anything damaged
+    (it is fetched again)."""
     if not isinstance(blob, bytes):
         return None
     try:
+        if blob.startswith(_ZSTD_MAGIC):
+            return _DECOMPRESSOR.decompress(blob).decode("utf-8")
         return zlib.decompress(blob).decode("utf-8")
-    except (zlib.error, UnicodeDecodeError):
+    except (zstandard.ZstdError, zlib.error, UnicodeDecodeError):
         return None

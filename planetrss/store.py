@@ -6,7 +6,7 @@ Per feed, one folder under the cache directory:
                                    "skip/<key>" (items deliberately left out, with why) and
                                    "pending/<key>" (refs whose page failed: retried next run),
                                    "size/<audio url>" (byte lengths found by --probe-sizes)
-    <cache_dir>/<feed>/pages/      raw page bodies, zlib-compressed, keyed by URL, so a
+    <cache_dir>/<feed>/pages/      raw page bodies, Zstandard-compressed, keyed by URL, so a
                                    better parser can re-extract everything offline
     <cache_dir>/<feed>/state       (inside episodes/) the last build's summary
                                    and "published/<guid>": every item a feed was written

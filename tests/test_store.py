@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,20 @@ def test_state_round_trips(tmp_path: Path) -> None:
         store.save_state({"episodes": 3})
     with Store(tmp_path, "show") as store:
         assert store.state() == {"episodes": 3}
+
+
+def test_pages_an_older_cache_packed_with_zlib_are_still_read(tmp_path: Path) -> None:
+    page = "<html>" + "é episode " * 1_000 + "</html>"
+    with Store(tmp_path, "show") as store:
+        store.save_packed_page("https://example.org/old", zlib.compress(page.encode(), 1))
+        assert store.load_page("https://example.org/old") == page
+
+
+@pytest.mark.parametrize("blob", [b"not packed", b"\x28\xb5\x2f\xfd broken frame", "text"])
+def test_a_damaged_page_reads_as_none(tmp_path: Path, blob: object) -> None:
+    with Store(tmp_path, "show") as store:
+        store._pages.set("https://example.org/bad", blob)
+        assert store.load_page("https://example.org/bad") is None
 
 
 def test_damaged_record_is_reported_with_the_fix(tmp_path: Path) -> None:
