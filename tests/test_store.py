@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import zlib
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from planetrss.errors import CacheError
 from planetrss.models import Audio, EpisodeRef, Skip
+from planetrss.packing import pack_page, unpack_page
 from planetrss.store import SCHEMA, Store, default_cache_dir, ref_from_dict, ref_to_dict
 from tests.conftest import make_episode
 
@@ -125,3 +127,11 @@ def test_default_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.delenv("PLANETRSS_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "planetrss"
+
+
+def test_pages_pack_and_unpack_in_many_threads_at_once() -> None:
+    # (A compressor shared by threads failed or crashed here in most runs.)
+    pages = [f"<html>{n} " + "episode " * 5_000 + "</html>" for n in range(256)]
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        packed = list(pool.map(pack_page, pages))
+        assert list(pool.map(unpack_page, packed)) == pages
