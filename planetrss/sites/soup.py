@@ -18,6 +18,56 @@ from planetrss.sites.extract import (
 )
 
 
+class Tags:
+    """The tags under `root` by name, in document order, from one walk of the tree.
+
+    For a parse that looks up several elements in a small tree: each of Beautiful
+    Soup's `find` calls walks the whole tree through its matching rules (~25 µs on a
+    narrowed npr.org episode page), a lookup here is a list in a dict. It is a snapshot:
+    take it before the tree is changed. (Not even `tag.decomposed` is asked: on a Tag,
+    an attribute it lacks is a search of its subtree, ~10 µs.)
+
+        tags = Tags(soup)
+        title = tags.first("div", class_="storytitle")   # soup.find("div", class_=...)
+        links = tags.all("a", has="href")                 # soup.find_all("a", href=True)
+    """
+
+    def __init__(self, root: Tag) -> None:
+        self._by_name: dict[str, list[Tag]] = {}
+        for node in root.descendants:
+            if isinstance(node, Tag):
+                self._by_name.setdefault(node.name, []).append(node)
+
+    def all(
+        self,
+        name: str,
+        *,
+        class_: str | None = None,
+        id: str | None = None,
+        has: str | None = None,
+    ) -> list[Tag]:
+        """The `name` tags with the class token `class_`, the id `id` and an attribute
+        `has` (any value, empty too), each where given."""
+        return [
+            tag
+            for tag in self._by_name.get(name, ())
+            if (class_ is None or class_ in tag.get_attribute_list("class"))
+            and (id is None or tag.get("id") == id)
+            and (has is None or tag.get(has) is not None)
+        ]
+
+    def first(
+        self,
+        name: str,
+        *,
+        class_: str | None = None,
+        id: str | None = None,
+        has: str | None = None,
+    ) -> Tag | None:
+        found = self.all(name, class_=class_, id=id, has=has)
+        return found[0] if found else None
+
+
 def soup_of(text: str) -> BeautifulSoup:
     return BeautifulSoup(text, "lxml")
 

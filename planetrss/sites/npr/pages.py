@@ -42,7 +42,7 @@ from planetrss.sites.npr import (
     story_id_from_uid,
     story_id_from_url,
 )
-from planetrss.sites.soup import children_html
+from planetrss.sites.soup import Tags, children_html
 
 # --- parsing only what is needed --------------------------------------------------------
 
@@ -139,9 +139,9 @@ def _module_audio(module: Tag) -> tuple[Audio | None, dict[str, Any] | None]:
     return audio, data
 
 
-def _page_audio(root: Tag) -> tuple[Audio | None, dict[str, Any] | None]:
-    """The first data-audio module under `root` that decodes to audio (and its JSON)."""
-    for module in root.find_all("div", class_="audio-module-controls-wrap"):
+def _page_audio(tags: Tags) -> tuple[Audio | None, dict[str, Any] | None]:
+    """The first data-audio module among `tags` that decodes to audio (and its JSON)."""
+    for module in tags.all("div", class_="audio-module-controls-wrap"):
         audio, data = _module_audio(module)
         if audio is not None:
             return audio, data
@@ -151,8 +151,8 @@ def _page_audio(root: Tag) -> tuple[Audio | None, dict[str, Any] | None]:
 # --- listings ---------------------------------------------------------------------------
 
 
-def _item_image(base: str, item: Tag) -> str | None:
-    for img in item.find_all("img"):
+def _item_image(base: str, tags: Tags) -> str | None:
+    for img in tags.all("img"):
         src = first(_attr(img, "data-original"), _attr(img, "src"))
         if src and not src.startswith("data:"):
             return urljoin(base, src)
@@ -166,11 +166,16 @@ def _item_teaser(teaser: Tag | None) -> tuple[datetime | None, str]:
     time = teaser.find("time", datetime=True)
     published = parse_date(_attr(time, "datetime") or "") if time else None
     # The date is repeated as text ("February 10, 2017 • ") inside the <time>.
-    for element in teaser.find_all(["time", "span"]):
-        if not element.decomposed and (
-            element.name == "time" or "date" in element.get_attribute_list("class")
-        ):
-            element.decompose()
+    parents = [teaser]
+    while parents:
+        for child in list(parents.pop().contents):
+            if isinstance(child, Tag):
+                if child.name == "time" or (
+                    child.name == "span" and "date" in child.get_attribute_list("class")
+                ):
+                    child.decompose()
+                else:
+                    parents.append(child)
     return published, clean_text(teaser.get_text()).lstrip("\u2022\u00b7\u0095-\u2013\u2014 ")
 
 
@@ -178,10 +183,11 @@ _NO_TITLE = "listing item without a title (h2.title)"
 
 
 def _listing_item(base: str, item: Tag) -> EpisodeRef | Skip:
-    heading = item.find("h2", class_="title")
+    tags = Tags(item)
+    heading = tags.first("h2", class_="title")
     link = heading.find("a", href=True) if heading else None
     title = clean_text(heading.get_text()) if heading else ""
-    module = item.find("div", class_="audio-module-controls-wrap")
+    module = tags.first("div", class_="audio-module-controls-wrap")
     audio, data = _module_audio(module) if module else (None, None)
     uid_story = story_id_from_uid(data.get("uid")) if data else None
     href = _attr(link, "href")
@@ -194,14 +200,15 @@ def _listing_item(base: str, item: Tag) -> EpisodeRef | Skip:
         )
         return Skip(key=uid_story or title or "?", url=base, reason=reason)
     url = urljoin(base, href)
-    published, teaser = _item_teaser(item.find("p", class_="teaser"))
+    image_url = _item_image(base, tags)  # (before the teaser's date is cut out of the tree)
+    published, teaser = _item_teaser(tags.first("p", class_="teaser"))
     return EpisodeRef(
         key=story_id_from_url(url) or uid_story or urlsplit(url).path,
         url=url,
         title=title,
         published=published,
         teaser=teaser,
-        image_url=_item_image(base, item),
+        image_url=image_url,
         audio=audio,
     )
 
@@ -209,14 +216,14 @@ def _listing_item(base: str, item: Tag) -> EpisodeRef | Skip:
 # --- episode pages ----------------------------------------------------------------------
 
 
-def _metas(soup: BeautifulSoup) -> dict[str, str]:
+def _metas(tags: Tags) -> dict[str, str]:
     """``<meta>`` contents by lowercased property/name; the first one of a name wins."""
-    return meta_contents(meta.attrs for meta in soup.find_all("meta"))
+    return meta_contents(meta.attrs for meta in tags.all("meta"))
 
 
-def _ld_article(soup: BeautifulSoup) -> dict[str, Any]:
+def _ld_article(tags: Tags) -> dict[str, Any]:
     """The first ld+json object that describes the story (has a headline or a date)."""
-    for script in soup.find_all("script", type=True):
+    for script in tags.all("script", has="type"):
         kind = (_attr(script, "type") or "").lower()
         if kind != "application/ld+json" or script.string is None:
             continue
@@ -233,8 +240,8 @@ def _ld_article(soup: BeautifulSoup) -> dict[str, Any]:
 _PUBDATE_VAR = re.compile(r'"pubDate"\s*:\s*"(\d{10})"')
 
 
-def _npr_vars_pubdate(soup: BeautifulSoup) -> str | None:
-    script = soup.find("script", id="npr-vars")
+def _npr_vars_pubdate(tags: Tags) -> str | None:
+    script = tags.first("script", id="npr-vars")
     match = _PUBDATE_VAR.search(script.string or "") if script else None
     return match.group(1) if match else None
 
@@ -351,19 +358,30 @@ def _show_notes(base: str, storytext: Tag | None) -> str:
     """The inner HTML of ``div#storytext`` without the site's chrome, links made absolute."""
     if storytext is None:
         return ""
-    for element in storytext.find_all(_is_chrome):
-        if not element.decomposed:
-            element.decompose()
-    for comment in storytext.find_all(string=lambda text: isinstance(text, Comment)):
-        comment.extract()
-    for tag in storytext.find_all(["a", "img"]):
-        name = "href" if tag.name == "a" else "src"
-        if tag.name == "img" and _attr(tag, "data-original"):
-            tag[name] = _attr(tag, "data-original") or ""
-        value = _attr(tag, name)
-        if value and not value.startswith("#"):
-            tag[name] = urljoin(base, value)
+    # One walk (a stack, not recursion: the depth is the page's) rather than a find_all
+    # for each of the three jobs: this is most of an episode's parse after bs4's own.
+    parents = [storytext]
+    while parents:
+        for child in list(parents.pop().contents):
+            if isinstance(child, Tag):
+                if _is_chrome(child):
+                    child.decompose()
+                    continue
+                if child.name in ("a", "img"):
+                    _absolute_link(base, child)
+                parents.append(child)
+            elif isinstance(child, Comment):
+                child.extract()
     return children_html(storytext)
+
+
+def _absolute_link(base: str, tag: Tag) -> None:
+    name = "href" if tag.name == "a" else "src"
+    if tag.name == "img" and _attr(tag, "data-original"):
+        tag[name] = _attr(tag, "data-original") or ""
+    value = _attr(tag, name)
+    if value and not value.startswith("#"):
+        tag[name] = urljoin(base, value)
 
 
 _ARTICLE_START = re.compile(r"<article(?=[\s/>])[^>]*>", re.IGNORECASE)
@@ -383,7 +401,11 @@ def _separate_items(outermost: list[Tag]) -> list[Tag]:
     """
     items: list[Tag] = []
     for item in outermost:
-        nested = item.find_all(_is_listing_item_tag)
+        nested = [
+            node
+            for node in item.descendants
+            if isinstance(node, Tag) and _is_listing_item_tag(node)
+        ]
         for inner in reversed(nested):
             inner.extract()
         items.extend([item, *nested])
@@ -420,10 +442,10 @@ def parse_listing(url: str, text: str) -> Listing:
 
 def parse_episode(ref: EpisodeRef, url: str, text: str) -> Episode | Skip:
     """The episode from its page; each field falls back to what the listing gave."""
-    soup = _soup(text, _EPISODE_PARTS, _EPISODE_NARROWING)
-    metas = _metas(soup)
-    ld = _ld_article(soup)
-    storytitle = soup.find("div", class_="storytitle")
+    tags = Tags(_soup(text, _EPISODE_PARTS, _EPISODE_NARROWING))  # (before the notes are cut)
+    metas = _metas(tags)
+    ld = _ld_article(tags)
+    storytitle = tags.first("div", class_="storytitle")
     heading = storytitle.find("h1") if storytitle else None
     page_title = first(
         clean_text(metas.get("og:title", "")),
@@ -431,8 +453,8 @@ def parse_episode(ref: EpisodeRef, url: str, text: str) -> Episode | Skip:
         ld_str(ld.get("headline")),
     )
     # The audio first: show notes are cut out of the tree below, modules included.
-    audio, audio_data = _page_audio(soup)
-    storytext = soup.find("div", id="storytext")
+    audio, audio_data = _page_audio(tags)
+    storytext = tags.first("div", id="storytext")
     title = first(page_title, clean_text(ref.title))
     if title is None or (page_title is None and audio is None and storytext is None):
         raise ExtractError(
@@ -444,20 +466,20 @@ def parse_episode(ref: EpisodeRef, url: str, text: str) -> Episode | Skip:
         return Skip(ref.key, url, "no audio on the episode page or the listing")
     if not audio.available:
         return Skip(ref.key, url, "audio not available yet")
-    dateblock = soup.find("div", class_="dateblock")
+    dateblock = tags.first("div", class_="dateblock")
     time = dateblock.find("time", datetime=True) if dateblock else None
     published = _published(
         [
             _attr(time, "datetime"),
             ld_str(ld.get("datePublished")),
             metas.get("date"),
-            _npr_vars_pubdate(soup),
+            _npr_vars_pubdate(tags),
         ],
         ref.published,
     )
     if published is None:
         raise ExtractError(f"{url}: no publication date on the page or the listing")
-    transcript_item = soup.find("li", class_="audio-tool-transcript")
+    transcript_item = tags.first("li", class_="audio-tool-transcript")
     transcript = _attr(transcript_item.find("a", href=True), "href") if transcript_item else None
     audio_title = clean_text(str(audio_data.get("title") or "")) if audio_data else ""
     return Episode(
