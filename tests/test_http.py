@@ -8,19 +8,24 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 from pathlib import Path
 
+import httpcore
 import httpx
 import pytest
 import respx
 
+from planetrss import http
 from planetrss.demo.server import DemoServer, Fault
 from planetrss.demo.site import DemoSite
 from planetrss.http import (
+    _POLL_EVERY,
     Fetcher,
     FetchError,
     HttpSettings,
     LeanTransport,
+    _AsyncioBackend,
     _LeanPool,
     _readable,
     make_client,
@@ -211,6 +216,46 @@ def test_readable_sees_a_closed_peer() -> None:
         theirs.close()
         assert _readable(ours)  # the server hung up: not to be reused
     assert _readable(None)
+
+
+async def _connected_stream() -> tuple[httpcore.AsyncNetworkStream, socket.socket, socket.socket]:
+    listener = socket.create_server(("127.0.0.1", 0))
+    stream = await _AsyncioBackend().connect_tcp("127.0.0.1", listener.getsockname()[1])
+    theirs, _ = listener.accept()
+    return stream, theirs, listener
+
+
+async def test_a_pooled_connection_the_server_closed_reads_as_readable() -> None:
+    stream, theirs, listener = await _connected_stream()
+    with listener:
+        assert not stream.get_extra_info("is_readable")  # idle keep-alive: reusable
+        theirs.close()
+        # The loop has not run since: asyncio has not read the close, the socket tells.
+        time.sleep(_POLL_EVERY)  # noqa: ASYNC251 (the loop must not run meanwhile)
+        assert stream.get_extra_info("is_readable")
+        await stream.aclose()
+    stream, theirs, listener = await _connected_stream()
+    with listener:
+        theirs.close()
+        await asyncio.sleep(0.05)  # the loop reads the close: no system call needed
+        assert stream.get_extra_info("is_readable")
+        await stream.aclose()
+
+
+async def test_the_socket_is_asked_at_most_once_per_poll_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[object] = []
+    monkeypatch.setattr(http, "_readable", lambda sock: asked.append(sock) or False)
+    stream, theirs, listener = await _connected_stream()
+    with listener, theirs:
+        for _ in range(20):  # one sweep of the pool after another, as on a busy crawl
+            assert not stream.get_extra_info("is_readable")
+        assert len(asked) == 1
+        time.sleep(_POLL_EVERY)  # noqa: ASYNC251 (the loop must not run meanwhile)
+        assert not stream.get_extra_info("is_readable")
+        assert len(asked) == 2
+        await stream.aclose()
 
 
 async def test_lean_pool_reuses_connections_and_replaces_closed_ones() -> None:
