@@ -217,10 +217,10 @@ class _Sizing:
 class Parser:
     """Runs a site's pure parse functions off the event loop, in worker processes.
 
-    The workers are started on demand (`start()`: a cold crawl asks at once, an
-    incremental one when it meets its first new page), so a rebuild that finds nothing
-    new never pays for starting a process. `workers=0` parses in a thread (tests, tiny
-    builds); a number fixes the pool's size.
+    The workers are started on demand (`start()`: a crawl asks as its walk begins, since
+    its first listing page is parsed in a worker too), so a build that reads no pages
+    (a feed source's, say) never pays for starting a process. `workers=0` parses in a
+    thread (tests, tiny builds); a number fixes the pool's size.
 
     By default the pool starts with one worker and grows, one at a time, while the
     measurements say another would help: requests are waiting for a worker, the workers
@@ -486,8 +486,9 @@ class Crawl:
         """Walk the listing as the site's paging says; True when it ended where it
         should (its confirmed end, known episodes, max_pages), not on a failure, and
         every item on the pages it read was read."""
-        if self.full or not self.known:
-            self.parser.start()  # a whole archive to parse: start the workers right away
+        # Every paging kind parses its first page in a worker: starting it now, not when
+        # that page has arrived, overlaps its start-up (~0.2 s) with the first request.
+        self.parser.start()
         paging = self.site.paging
         if isinstance(paging, NumberedPages):
             ended = await self._walk_numbered(group, paging)
