@@ -471,7 +471,14 @@ async def test_the_pool_grows_only_when_measured_free_cpu_and_waiting_pages_say_
         )
         parser._size_up()
         assert parser.size == 1 or _machine_idle() is None
-        # The same with a core idle: one more worker.
+        # A core idle, pages waiting, but the worker busy 80% of the time: it keeps up
+        # (a burst of listing pages drains by itself), no second one.
+        parser._sizing = _Sizing(
+            since=time.perf_counter() - 1.0, idle_since=idle(1.0), busy=0.8, waiting=3
+        )
+        parser._size_up()
+        assert parser.size == 1
+        # The same with the worker busy throughout: one more worker.
         parser._sizing = _Sizing(
             since=time.perf_counter() - 1.0, idle_since=idle(1.0), busy=1.0, waiting=3
         )
