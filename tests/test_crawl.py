@@ -452,10 +452,19 @@ async def test_the_pool_grows_only_when_measured_free_cpu_and_waiting_pages_say_
 
     from planetrss.crawl import _machine_idle, _Sizing
 
-    def idle(seconds: float) -> float | None:
-        """/proc/stat's idle counter as if the machine had been idle `seconds` more."""
+    def window(parser: Parser, *, idle: float, busy: float) -> None:
+        """One sizing window of a second: the workers busy `busy` seconds, pages waiting,
+        this process nearly idle, the machine `idle` core-seconds idle (as /proc/stat
+        would say had it been idle that much more)."""
         now = _machine_idle()
-        return None if now is None else now - seconds
+        parser._sizing = _Sizing(
+            since=time.perf_counter() - 1.0,
+            idle_since=None if now is None else now - idle,
+            busy=busy,
+            waiting=3,
+            saturated=parser._sizing.saturated,
+        )
+        parser._size_up()
 
     parser = Parser(cores=2)  # sized by measurement, starting with one worker
     try:
@@ -463,26 +472,21 @@ async def test_the_pool_grows_only_when_measured_free_cpu_and_waiting_pages_say_
         assert parser.size == 1
         assert parser._starting is not None
         await parser._starting
-        # The last second: the one worker busy throughout, pages waiting for it, this
-        # process nearly idle (it measures its own CPU), but other processes keep the
-        # machine busy (0.1 core idle): no more workers.
-        parser._sizing = _Sizing(
-            since=time.perf_counter() - 1.0, idle_since=idle(0.1), busy=1.0, waiting=3
-        )
-        parser._size_up()
+        # The one worker busy throughout, but other processes keep the machine busy
+        # (0.1 core idle): no more workers, however long it lasts.
+        window(parser, idle=0.1, busy=1.0)
+        window(parser, idle=0.1, busy=1.0)
         assert parser.size == 1 or _machine_idle() is None
-        # A core idle, pages waiting, but the worker busy 80% of the time: it keeps up
-        # (a burst of listing pages drains by itself), no second one.
-        parser._sizing = _Sizing(
-            since=time.perf_counter() - 1.0, idle_since=idle(1.0), busy=0.8, waiting=3
-        )
-        parser._size_up()
+        # A core idle, but the worker busy 80% of the time: it keeps up (a burst of
+        # listing pages drains by itself), no second one.
+        window(parser, idle=1.0, busy=0.8)
+        window(parser, idle=1.0, busy=0.8)
         assert parser.size == 1
-        # The same with the worker busy throughout: one more worker.
-        parser._sizing = _Sizing(
-            since=time.perf_counter() - 1.0, idle_since=idle(1.0), busy=1.0, waiting=3
-        )
-        parser._size_up()
+        # Busy throughout with a core idle, in one window: a burst, not yet...
+        window(parser, idle=1.0, busy=1.0)
+        assert parser.size == 1
+        # ... and in the next one too: one more worker.
+        window(parser, idle=1.0, busy=1.0)
         assert parser.size == 2
         # The next page that finds no worker idle starts the second one.
         ref = EpisodeRef(key="k1", url=f"{ORIGIN}/ep/k1", title="T")
@@ -492,19 +496,14 @@ async def test_the_pool_grows_only_when_measured_free_cpu_and_waiting_pages_say_
         site = NprSite(ORIGIN, "1")
         await asyncio.gather(*(parser.episode(site, ref, ref.url, page) for _ in range(4)))
         assert len(parser._live) == 2
-        # Now both busy, but only 0.2 of a core free beside them and this process: no more.
-        parser._sizing = _Sizing(
-            since=time.perf_counter() - 1.0, idle_since=idle(1.0), busy=1.8, waiting=3
-        )
-        parser._size_up()
-        assert parser.size == 2
         # A pool of the machine's size never grows, however busy.
+        window(parser, idle=1.0, busy=2.0)
+        window(parser, idle=1.0, busy=2.0)
+        assert parser.size == 2
         single = Parser(cores=1)
         single.start()
-        single._sizing = _Sizing(
-            since=time.perf_counter() - 1.0, idle_since=idle(1.0), busy=1.0, waiting=3
-        )
-        single._size_up()
+        window(single, idle=1.0, busy=1.0)
+        window(single, idle=1.0, busy=1.0)
         assert single.size == 1
         await single.aclose()
     finally:
