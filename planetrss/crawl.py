@@ -63,6 +63,7 @@ class PageStore(Protocol):
     def save_skip(self, skip: Skip) -> None: ...
     def save_pending(self, ref: EpisodeRef) -> None: ...
     def save_size(self, url: str, size: int) -> None: ...
+    def batch(self) -> contextlib.AbstractContextManager[None]: ...
 
 
 @dataclass
@@ -422,6 +423,64 @@ def _unrecognised(listing: Listing, text: str) -> str | None:
     return None
 
 
+_Write = tuple[Callable[..., None], tuple[object, ...], "asyncio.Future[None]"]
+
+
+class _BatchedWrites:
+    """Store writes in the store's one thread, all those waiting in one batch.
+
+    A cold crawl writes two or three small things per page, dozens a second; each in
+    its own transaction, committing was most of the store's time. Writes that arrive
+    while a batch is being written go in the next one, and each `write` returns once
+    its batch is committed.
+    """
+
+    def __init__(self, store: PageStore, thread: concurrent.futures.Executor) -> None:
+        self._store = store
+        self._thread = thread
+        self._waiting: list[_Write] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def write(self, fn: Callable[..., None], *args: object) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((fn, args, done))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush())
+        await done
+
+    async def drain(self) -> None:
+        """Until every write handed in so far is committed (or failed), cancelled or not:
+        what a crawl fetched is kept when it is interrupted (Ctrl-C, a failing source)."""
+        cancelled = False
+        while self._flushing is not None and not self._flushing.done():
+            try:
+                await asyncio.shield(self._flushing)
+            except asyncio.CancelledError:
+                cancelled = True  # the batches take milliseconds: finish them first
+        if cancelled:
+            raise asyncio.CancelledError
+
+    async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                await loop.run_in_executor(self._thread, self._commit, batch)
+            except Exception as exc:  # the whole batch was rolled back: each caller hears why
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, _, done in batch:
+                    if not done.done():  # (a caller cancelled meanwhile: written all the same)
+                        done.set_result(None)
+
+    def _commit(self, batch: list[_Write]) -> None:
+        with self._store.batch():
+            for fn, args, _ in batch:
+                fn(*args)
+
+
 @dataclass
 class Crawl:
     """One crawl of one site. Build it, then `await crawl.run()`.
@@ -464,12 +523,13 @@ class Crawl:
         self._writer = self.writer or concurrent.futures.ThreadPoolExecutor(
             1, thread_name_prefix="store"
         )
+        self._writes = _BatchedWrites(self.store, self._writer)
         # Pages fetched but not yet parsed and stored wait in memory; bound them, so a
         # slow parser (or one still starting) holds back the fetching, not the RAM.
         self._pages_in_hand = asyncio.Semaphore(4 * self.fetcher.settings.concurrency)
 
     async def _write(self, fn: Callable[..., None], *args: object) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
+        await self._writes.write(fn, *args)
 
     async def run(self) -> CrawlResult:
         watcher = asyncio.create_task(_watch_loop_lag(self.result.loop_lag))
@@ -483,7 +543,8 @@ class Crawl:
             # An expected failure (a damaged cache) is one clear error, not a group.
             raise errors.exceptions[0] from None
         finally:
-            if self._owns_writer:  # every write was awaited: at most one is still running
+            await self._writes.drain()  # writes whose callers were cancelled, too
+            if self._owns_writer:
                 self._writer.shutdown(wait=True)
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)

@@ -135,6 +135,18 @@ class Store:
         self._episodes.close()
         self._pages.close()
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """The writes made inside, committed together: one transaction per cache (raw
+        pages first, then records) instead of one per write, which a cold crawl's
+        stream of small writes spends most of its store time on. A crash keeps all of
+        a cache's writes in the batch or none."""
+        try:
+            with self._episodes.transact(), self._pages.transact():
+                yield
+        except (OSError, sqlite3.Error) as exc:
+            raise _damaged(self.directory, exc) from None
+
     # --- parsed records --------------------------------------------------------------
 
     def _keys(self, prefix: str) -> Iterator[str]:

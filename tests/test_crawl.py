@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import gzip
 import re
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -12,7 +16,8 @@ import httpx
 import pytest
 import respx
 
-from planetrss.crawl import Crawl, Parser
+from planetrss.crawl import Crawl, Parser, _BatchedWrites
+from planetrss.errors import CacheError
 from planetrss.http import Fetcher, HttpSettings
 from planetrss.models import Audio, Episode, EpisodeRef, Listing, Skip
 from planetrss.packing import unpack_page
@@ -65,6 +70,13 @@ class FakeStore:
     episodes: dict[str, Episode] = field(default_factory=dict)
     skips: dict[str, Skip] = field(default_factory=dict)
     pending: dict[str, EpisodeRef] = field(default_factory=dict)
+
+    batches: int = 0
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        self.batches += 1
+        yield
 
     def save_packed_page(self, url: str, packed: bytes) -> None:
         text = unpack_page(packed)
@@ -448,7 +460,6 @@ async def test_the_parser_packs_the_page_for_the_store_beside_the_parse(workers:
 
 
 async def test_the_pool_grows_only_when_measured_free_cpu_and_waiting_pages_say_so() -> None:
-    import time
 
     from planetrss.crawl import _machine_idle, _Sizing
 
@@ -512,7 +523,6 @@ async def test_the_pool_grows_only_when_measured_free_cpu_and_waiting_pages_say_
 
 
 async def test_a_fixed_pool_and_an_idle_one_stay_as_they_are() -> None:
-    import time
 
     from planetrss.crawl import _Sizing
 
@@ -529,3 +539,47 @@ async def test_a_fixed_pool_and_an_idle_one_stay_as_they_are() -> None:
     finally:
         await fixed.aclose()
         await idle.aclose()
+
+
+async def test_writes_waiting_together_are_committed_in_one_batch_in_order() -> None:
+    store = FakeStore()
+    written: list[int] = []
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        writes = _BatchedWrites(store, thread)
+        await asyncio.gather(*(writes.write(written.append, n) for n in range(20)))
+        assert written == list(range(20)) and store.batches == 1
+        await writes.write(written.append, 20)  # nothing waiting with it: a batch of one
+        assert written[-1] == 20 and store.batches == 2
+
+
+async def test_a_failed_write_fails_every_write_of_its_batch() -> None:
+    def broken(n: int) -> None:
+        raise CacheError("the cache at /x cannot be used (disk full)")
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        writes = _BatchedWrites(FakeStore(), thread)
+        outcomes = await asyncio.gather(
+            writes.write(list().append, 0), writes.write(broken, 1), return_exceptions=True
+        )
+    # (The store rolls the whole batch back, so neither caller may think it is kept.)
+    assert [type(outcome) for outcome in outcomes] == [CacheError, CacheError]
+
+
+async def test_a_write_whose_caller_was_cancelled_is_still_committed() -> None:
+    written: list[int] = []
+
+    def slow_write(n: int) -> None:
+        time.sleep(0.05)
+        written.append(n)
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        writes = _BatchedWrites(FakeStore(), thread)
+        caller = asyncio.create_task(writes.write(slow_write, 1))
+        await asyncio.sleep(0)
+        caller.cancel()
+        drained = asyncio.create_task(writes.drain())
+        await asyncio.sleep(0.01)
+        drained.cancel()  # a crawl interrupted while it drains still finishes the batch
+        with pytest.raises(asyncio.CancelledError):
+            await drained
+        assert written == [1]  # committed before the drain gave way to the cancellation

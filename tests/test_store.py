@@ -135,3 +135,18 @@ def test_pages_pack_and_unpack_in_many_threads_at_once() -> None:
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         packed = list(pool.map(pack_page, pages))
         assert list(pool.map(unpack_page, packed)) == pages
+
+
+def test_a_batch_is_kept_whole_or_not_at_all(tmp_path: Path) -> None:
+    with Store(tmp_path, "show") as store:
+        with store.batch():
+            store.save_packed_page("https://example.org/1", pack_page("<p>one</p>"))
+            store.save_episode(make_episode(1), ref_for(1))
+        with pytest.raises(RuntimeError), store.batch():
+            store.save_packed_page("https://example.org/2", pack_page("<p>two</p>"))
+            store.save_episode(make_episode(2), ref_for(2))
+            raise RuntimeError("the build died mid-batch")
+    with Store(tmp_path, "show") as store:
+        assert store.episode_keys() == {make_episode(1).key}
+        assert store.load_page("https://example.org/1") == "<p>one</p>"
+        assert store.load_page("https://example.org/2") is None
