@@ -22,6 +22,7 @@ import pickle
 import statistics
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,6 +205,42 @@ def _machine_idle() -> float | None:
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
+class _IdleWorkers:
+    """The pool's idle workers, handed to the requests waiting for one in the order
+    they came, except that a burst's requests (a listing's pages) go before the rest:
+    each names episodes to fetch, and while it waits behind episode pages the crawl
+    learns of its work later and the pool cannot tell the burst from a steady load."""
+
+    def __init__(self) -> None:
+        self._free: deque[_Worker] = deque()
+        self._waiting: dict[bool, deque[asyncio.Future[_Worker]]] = {True: deque(), False: deque()}
+
+    def empty(self) -> bool:
+        return not self._free
+
+    def put(self, worker: _Worker) -> None:
+        for burst in (True, False):
+            waiting = self._waiting[burst]
+            while waiting:
+                taker = waiting.popleft()
+                if not taker.done():  # not cancelled
+                    taker.set_result(worker)
+                    return
+        self._free.append(worker)
+
+    async def get(self, burst: bool = False) -> _Worker:
+        if self._free:
+            return self._free.popleft()
+        taker: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        self._waiting[burst].append(taker)
+        try:
+            return await taker
+        except asyncio.CancelledError:
+            if taker.done() and not taker.cancelled():  # handed one, then cancelled
+                self.put(taker.result())
+            raise
+
+
 @dataclass
 class _Sizing:
     """What the pool measures to decide whether one more worker would help."""
@@ -212,7 +249,10 @@ class _Sizing:
     cpu_since: float = field(default_factory=time.process_time)
     idle_since: float | None = field(default_factory=_machine_idle)
     busy: float = 0.0  # seconds the workers spent on requests since `since`
+    bursts: int = 0  # requests the pool is not sized by (a listing's pages) now in hand
+    burst_seen: bool = False  # whether there was one at any time since `since`
     waiting: int = 0  # requests waiting for a free worker right now
+    waited: int = 0  # how many were waiting at `since`
     saturated: int = 0  # windows in a row, before this one, that asked for one more
 
 
@@ -228,9 +268,10 @@ class Parser:
     measurements say another would help, for a second in a row: requests are waiting
     for a worker, the workers are busy 90% of the time, and the CPU the event loop's own
     process uses (measured, not assumed) leaves at least half a core free (and the
-    machine, measured where Linux tells, has that much idle). On two cores that is one
-    worker at a high latency (the loop waits on the network) and two when the network
-    is close and pages arrive faster than one worker parses them.
+    machine, measured where Linux tells, has that much idle). The burst of listing
+    pages at a crawl's start is parsed first and the pool is not sized on it. On two
+    cores that is one worker (the loop and the site's server use the rest); on more,
+    more when the network is close and pages arrive faster than one worker parses them.
 
     One Parser may serve many builds, one after another or at once (`planetrss serve`
     keeps one for the life of the process): a worker that dies or is interrupted
@@ -241,6 +282,7 @@ class Parser:
 
     GROW_EVERY = 0.5  # seconds between sizing decisions
     SUSTAINED = 2  # windows in a row that must ask for one more worker before it starts
+    FREE = 0.5  # of a core, free, for one more worker to be worth starting
 
     def __init__(
         self, workers: int | None = None, *, cores: int | None = None, nice: int = 0
@@ -250,7 +292,7 @@ class Parser:
         self.fixed = workers is not None
         self.workers = workers if workers is not None else 1  # the pool's size, for now
         self._starting: asyncio.Task[list[_Worker]] | None = None
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._idle = _IdleWorkers()
         self._live: set[_Worker] = set()  # started and not retired, idle or busy
         self._retired: set[_Worker] = set()  # killed; waited for in aclose()
         self._launching = 0  # workers being started by _take
@@ -265,7 +307,7 @@ class Parser:
         workers = await asyncio.gather(*(_Worker.start(self.nice) for _ in range(self.workers)))
         for worker in workers:
             self._live.add(worker)
-            self._idle.put_nowait(worker)
+            self._idle.put(worker)
         return workers
 
     def start(self) -> None:
@@ -288,19 +330,36 @@ class Parser:
         if idle is not None and sizing.idle_since is not None:
             # Other processes (a server on the same machine, say) use cores too.
             free = min(free, (idle - sizing.idle_since) / span)
-        # Busy 90% of the time, and in SUSTAINED windows in a row: the burst of listing
-        # pages at a crawl's start (72 pages at once, ~15 ms each) drains by itself. At
-        # 100 ms of latency, growing on it gave the same wall time (12.75 s against
-        # 12.55 s with one worker) for ~40 MB more, more CPU and slower parses (2.9 ms
-        # against 2.4 ms). At 20 ms the worker stays busy, and the pool grows ~1 s in.
-        wants_more = bool(sizing.waiting) and busy_share >= 0.9 * self.workers and free >= 0.5
-        saturated = sizing.saturated + 1 if wants_more else 0
+        # Busy 90% of the time with a backlog that is not shrinking, in SUSTAINED
+        # windows in a row, none with a burst in it: the listing pages at a crawl's
+        # start (72 at once, ~15 ms each) and the episode pages that queued behind
+        # them drain by themselves. At 100 ms of latency growing on them gave the same
+        # wall time (12.7 s against 12.5-12.8 s with one worker) for ~40 MB more, more
+        # CPU and slower parses. On two cores at 20 ms the loop (0.5 core) and the
+        # site's server (0.2) leave less than FREE idle: a second worker there cost
+        # CPU and gained nothing (8.9-9.6 s with one, 9.6-10.4 s with two).
+        wants_more = (
+            bool(sizing.waiting)
+            and sizing.waiting >= sizing.waited
+            and busy_share >= 0.9 * self.workers
+            and free >= self.FREE
+        )
+        if sizing.burst_seen:  # a window with a burst in it says nothing either way
+            saturated = sizing.saturated
+        else:
+            saturated = sizing.saturated + 1 if wants_more else 0
         if saturated >= self.SUSTAINED:
             self.workers += 1
             saturated = 0
-        self._sizing = _Sizing(waiting=sizing.waiting, saturated=saturated)
+        self._sizing = _Sizing(
+            waiting=sizing.waiting,
+            waited=sizing.waiting,
+            bursts=sizing.bursts,
+            burst_seen=bool(sizing.bursts),
+            saturated=saturated,
+        )
 
-    async def _take(self) -> _Worker:
+    async def _take(self, burst: bool) -> _Worker:
         """An idle worker; a fresh one when the pool has a place free (it grew, or a
         retired or dead worker left one)."""
         while True:
@@ -312,7 +371,7 @@ class Parser:
                     self._launching -= 1
                 self._live.add(worker)
                 return worker
-            worker = await self._idle.get()
+            worker = await self._idle.get(burst)
             if worker.process.returncode is None:
                 return worker
             self._retire(worker)  # it died while idle (killed, out of memory)
@@ -324,7 +383,11 @@ class Parser:
         self._retired.add(worker)
 
     async def _run(
-        self, fn: Callable[..., T], args: tuple[object, ...], pack: bool = False
+        self,
+        fn: Callable[..., T],
+        args: tuple[object, ...],
+        pack: bool = False,
+        burst: bool = False,
     ) -> tuple[T, float, bytes | None]:
         if self.workers <= 0:
             return await asyncio.to_thread(parse_worker.handle, fn, args, pack)
@@ -332,23 +395,30 @@ class Parser:
         assert self._starting is not None
         await asyncio.shield(self._starting)
         self._size_up()
-        self._sizing.waiting += 1
+        # A burst's request counts from now to its reply; any other, while it waits.
+        bursts, waiting = (1, 0) if burst else (0, 1)
+        self._sizing.bursts += bursts
+        self._sizing.burst_seen |= burst
         try:
-            worker = await self._take()
+            self._sizing.waiting += waiting
+            try:
+                worker = await self._take(burst)
+            finally:
+                self._sizing.waiting -= waiting
+            began = time.perf_counter()
+            try:
+                result = await worker.call(fn, args, pack)
+            except (Exception, asyncio.CancelledError) as exc:
+                if isinstance(exc, ExtractError):  # "this page does not match": a clean reply
+                    self._idle.put(worker)
+                else:  # a worker interrupted mid-reply is out of step: retire it
+                    self._retire(worker)
+                raise
+            finally:
+                self._sizing.busy += time.perf_counter() - began
         finally:
-            self._sizing.waiting -= 1
-        began = time.perf_counter()
-        try:
-            result = await worker.call(fn, args, pack)
-        except (Exception, asyncio.CancelledError) as exc:
-            if isinstance(exc, ExtractError):  # "this page does not match": a clean reply
-                self._idle.put_nowait(worker)
-            else:  # a worker interrupted mid-reply is out of step: retire it
-                self._retire(worker)
-            raise
-        finally:
-            self._sizing.busy += time.perf_counter() - began
-        self._idle.put_nowait(worker)
+            self._sizing.bursts -= bursts
+        self._idle.put(worker)
         return result
 
     async def episode(
@@ -362,7 +432,9 @@ class Parser:
         result, seconds, _ = await self._run(fn, args)
         return result, seconds
 
-    async def run_and_pack(self, fn: Callable[..., T], *args: object) -> tuple[T, float, bytes]:
+    async def run_and_pack(
+        self, fn: Callable[..., T], *args: object, burst: bool = False
+    ) -> tuple[T, float, bytes]:
         """`run`, and the page's text (the last argument) packed for the store by the
         worker too (`packing.pack_page`): compressing a page costs as much CPU as half
         its parse, and in this process it would compete with the event loop.
@@ -370,8 +442,12 @@ class Parser:
         Listing pages go through here as well, never a thread of this process: a
         listing page is the heaviest parse of all (24 items in full), and here it would
         hold the GIL against the event loop and bring beautifulsoup4 into this process.
+
+        `burst=True` for a listing's pages: read once, all at the crawl's start (72
+        pages, ~15 ms each), they are parsed before any episode page waiting (each
+        names episodes to fetch) and the pool is not sized on them.
         """
-        result, seconds, packed = await self._run(fn, args, pack=True)
+        result, seconds, packed = await self._run(fn, args, pack=True, burst=burst)
         assert packed is not None
         return result, seconds, packed
 
@@ -384,7 +460,7 @@ class Parser:
             await starting
         live, self._live = self._live, set()
         retired, self._retired = self._retired, set()
-        self._idle = asyncio.Queue()
+        self._idle = _IdleWorkers()
         # Every process is waited for, the killed ones too, so none exits after the loop.
         await asyncio.gather(
             *(worker.close() for worker in live), *(w.process.wait() for w in retired)
@@ -670,7 +746,9 @@ class Crawl:
             self.result.failed.append(Failure(url, exc.reason))
             return None
         try:
-            listing, _, packed = await self.parser.run_and_pack(self.site.parse_listing, url, text)
+            listing, _, packed = await self.parser.run_and_pack(
+                self.site.parse_listing, url, text, burst=True
+            )
         except ExtractError as exc:  # "this page does not match" (anything else: a bug)
             self.result.unrecognised.append(Failure(url, str(exc)))
             return None

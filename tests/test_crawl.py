@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import cast
 
 import httpx
 import pytest
@@ -520,6 +521,70 @@ async def test_the_pool_grows_only_when_measured_free_cpu_and_waiting_pages_say_
     finally:
         await parser.aclose()
     assert parser._live == set()
+
+
+async def test_the_pool_is_not_grown_by_a_burst_or_by_a_backlog_that_drains() -> None:
+
+    from planetrss.crawl import _machine_idle, _Sizing
+
+    def window(parser: Parser, *, waited: int, waiting: int, burst: bool = False) -> None:
+        """One sizing window of a second with the worker busy throughout and a core
+        idle; `waited` pages waiting as it began, `waiting` as it ends."""
+        now = _machine_idle()
+        parser._sizing = _Sizing(
+            since=time.perf_counter() - 1.0,
+            idle_since=None if now is None else now - 1.0,
+            busy=1.0,
+            waiting=waiting,
+            waited=waited,
+            burst_seen=burst,
+            saturated=parser._sizing.saturated,
+        )
+        parser._size_up()
+
+    parser = Parser(cores=2)
+    try:
+        parser.start()
+        # Listing pages in every window: however busy, the pool waits for them to drain.
+        for _ in range(4):
+            window(parser, waited=40, waiting=60, burst=True)
+        assert parser.size == 1
+        # After them the episode pages that queued behind them drain: no more workers.
+        window(parser, waited=60, waiting=40)
+        window(parser, waited=40, waiting=10)
+        assert parser.size == 1
+        # A backlog that holds, two windows in a row: the parsing is what limits.
+        window(parser, waited=10, waiting=30)
+        window(parser, waited=30, waiting=30)
+        assert parser.size == 2
+    finally:
+        await parser.aclose()
+
+
+async def test_idle_workers_go_to_a_burst_first_then_in_order() -> None:
+    from planetrss.crawl import _IdleWorkers, _Worker
+
+    idle = _IdleWorkers()
+    one, two, three = (cast(_Worker, object()) for _ in range(3))
+    episode = asyncio.ensure_future(idle.get())
+    gone = asyncio.ensure_future(idle.get(burst=True))
+    listing = asyncio.ensure_future(idle.get(burst=True))
+    await asyncio.sleep(0)
+    gone.cancel()  # a listing page no longer waiting is skipped
+    await asyncio.sleep(0)
+    idle.put(one)
+    await asyncio.sleep(0)
+    assert listing.done() and listing.result() is one and not episode.done()
+    # Handed a worker and cancelled before it ran: the worker is not lost.
+    late = asyncio.ensure_future(idle.get())
+    await asyncio.sleep(0)
+    idle.put(two)  # to `episode`, waiting first
+    idle.put(three)  # to `late`...
+    late.cancel()  # ... cancelled before it runs
+    with contextlib.suppress(asyncio.CancelledError):
+        await late
+    assert episode.result() is two
+    assert not idle.empty() and await idle.get() is three
 
 
 async def test_a_fixed_pool_and_an_idle_one_stay_as_they_are() -> None:
