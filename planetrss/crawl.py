@@ -213,14 +213,14 @@ class _IdleWorkers:
 
     def __init__(self) -> None:
         self._free: deque[_Worker] = deque()
-        self._waiting: dict[bool, deque[asyncio.Future[_Worker]]] = {True: deque(), False: deque()}
+        self._bursts: deque[asyncio.Future[_Worker]] = deque()  # served first
+        self._others: deque[asyncio.Future[_Worker]] = deque()
 
     def empty(self) -> bool:
         return not self._free
 
     def put(self, worker: _Worker) -> None:
-        for burst in (True, False):
-            waiting = self._waiting[burst]
+        for waiting in (self._bursts, self._others):
             while waiting:
                 taker = waiting.popleft()
                 if not taker.done():  # not cancelled
@@ -232,7 +232,7 @@ class _IdleWorkers:
         if self._free:
             return self._free.popleft()
         taker: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
-        self._waiting[burst].append(taker)
+        (self._bursts if burst else self._others).append(taker)
         try:
             return await taker
         except asyncio.CancelledError:
@@ -249,10 +249,8 @@ class _Sizing:
     cpu_since: float = field(default_factory=time.process_time)
     idle_since: float | None = field(default_factory=_machine_idle)
     busy: float = 0.0  # seconds the workers spent on requests since `since`
-    bursts: int = 0  # requests the pool is not sized by (a listing's pages) now in hand
-    burst_seen: bool = False  # whether there was one at any time since `since`
-    waiting: int = 0  # requests waiting for a free worker right now
-    waited: int = 0  # how many were waiting at `since`
+    waited: int = 0  # requests waiting for a free worker at `since`
+    burst_seen: bool = False  # whether a burst's request (a listing page) was in hand
     saturated: int = 0  # windows in a row, before this one, that asked for one more
 
 
@@ -296,6 +294,8 @@ class Parser:
         self._live: set[_Worker] = set()  # started and not retired, idle or busy
         self._retired: set[_Worker] = set()  # killed; waited for in aclose()
         self._launching = 0  # workers being started by _take
+        self._waiting = 0  # requests waiting for a free worker, bursts' aside
+        self._bursts = 0  # a burst's requests (listing pages) from asking to reply
         self._sizing = _Sizing()
 
     @property
@@ -339,8 +339,8 @@ class Parser:
         # site's server (0.2) leave less than FREE idle: a second worker there cost
         # CPU and gained nothing (8.9-9.6 s with one, 9.6-10.4 s with two).
         wants_more = (
-            bool(sizing.waiting)
-            and sizing.waiting >= sizing.waited
+            bool(self._waiting)
+            and self._waiting >= sizing.waited
             and busy_share >= 0.9 * self.workers
             and free >= self.FREE
         )
@@ -352,11 +352,7 @@ class Parser:
             self.workers += 1
             saturated = 0
         self._sizing = _Sizing(
-            waiting=sizing.waiting,
-            waited=sizing.waiting,
-            bursts=sizing.bursts,
-            burst_seen=bool(sizing.bursts),
-            saturated=saturated,
+            waited=self._waiting, burst_seen=bool(self._bursts), saturated=saturated
         )
 
     async def _take(self, burst: bool) -> _Worker:
@@ -397,14 +393,14 @@ class Parser:
         self._size_up()
         # A burst's request counts from now to its reply; any other, while it waits.
         bursts, waiting = (1, 0) if burst else (0, 1)
-        self._sizing.bursts += bursts
+        self._bursts += bursts
         self._sizing.burst_seen |= burst
         try:
-            self._sizing.waiting += waiting
+            self._waiting += waiting
             try:
                 worker = await self._take(burst)
             finally:
-                self._sizing.waiting -= waiting
+                self._waiting -= waiting
             began = time.perf_counter()
             try:
                 result = await worker.call(fn, args, pack)
@@ -417,7 +413,7 @@ class Parser:
             finally:
                 self._sizing.busy += time.perf_counter() - began
         finally:
-            self._sizing.bursts -= bursts
+            self._bursts -= bursts
         self._idle.put(worker)
         return result
 

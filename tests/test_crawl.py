@@ -473,9 +473,9 @@ async def test_the_pool_grows_only_when_measured_free_cpu_and_waiting_pages_say_
             since=time.perf_counter() - 1.0,
             idle_since=None if now is None else now - idle,
             busy=busy,
-            waiting=3,
             saturated=parser._sizing.saturated,
         )
+        parser._waiting = 3
         parser._size_up()
 
     parser = Parser(cores=2)  # sized by measurement, starting with one worker
@@ -535,11 +535,11 @@ async def test_the_pool_is_not_grown_by_a_burst_or_by_a_backlog_that_drains() ->
             since=time.perf_counter() - 1.0,
             idle_since=None if now is None else now - 1.0,
             busy=1.0,
-            waiting=waiting,
             waited=waited,
             burst_seen=burst,
             saturated=parser._sizing.saturated,
         )
+        parser._waiting = waiting
         parser._size_up()
 
     parser = Parser(cores=2)
@@ -596,9 +596,10 @@ async def test_a_fixed_pool_and_an_idle_one_stay_as_they_are() -> None:
     for parser in (fixed, idle):
         parser.start()
     try:
-        fixed._sizing = _Sizing(since=time.perf_counter() - 1.0, busy=1.0, waiting=3)
+        fixed._sizing = _Sizing(since=time.perf_counter() - 1.0, busy=1.0)
+        fixed._waiting = 3
         fixed._size_up()
-        idle._sizing = _Sizing(since=time.perf_counter() - 1.0, busy=0.2, waiting=0)
+        idle._sizing = _Sizing(since=time.perf_counter() - 1.0, busy=0.2)
         idle._size_up()
         assert (fixed.size, idle.size) == (1, 1)
     finally:
