@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import select
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -79,6 +81,14 @@ class _Planetrss(TyperGroup):
             raise typer.Exit(130) from None
         except (ClickException, typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:
+            if not _stdout_reader_gone():
+                raise
+            # `planetrss episodes demo | head -3`: the reader has what it wanted. Stop
+            # quietly with a SIGPIPE death's status, as a C tool would; stdout now goes
+            # nowhere, so the interpreter's last flush does not fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(READER_GONE) from None
         except Exception as error:
             # Not an expected failure but a bug: keep the traceback for the report, and
             # an exit status of its own, so cron never reads it as "some pages failed" (1).
@@ -91,6 +101,16 @@ class _Planetrss(TyperGroup):
                 err=True,
             )
             raise typer.Exit(INTERNAL_ERROR) from None
+
+
+def _stdout_reader_gone() -> bool:
+    """True when stdout is a pipe whose reading end was closed (poll says POLLERR)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no fd, closed, or no poll() here
+        return False
 
 
 def _sentence(message: str) -> str:
@@ -173,6 +193,7 @@ CacheDir = Annotated[
 
 #: The exit status of a bug (BSD's EX_SOFTWARE), never one of the documented outcomes.
 INTERNAL_ERROR = 70
+READER_GONE = 141  # 128 + SIGPIPE: what a shell reports for a tool whose reader left
 
 
 def _fail(error: PlanetrssError) -> typer.Exit:

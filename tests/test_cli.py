@@ -232,3 +232,23 @@ def test_shell_completion_completes_commands_and_feed_names(tmp_path: Path) -> N
     assert script.returncode == 0, script.stderr
     assert "_PLANETRSS_COMPLETE=complete_bash" in script.stdout
     assert "complete -o default -F _planetrss_completion planetrss" in script.stdout
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    """`planetrss episodes demo | head -3`: no traceback, no "internal error", the
+    status a SIGPIPE death gives."""
+    (tmp_path / "feeds").mkdir()
+    write_feed_toml(tmp_path / "feeds", "show")
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the command writes its first line
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "planetrss", "feeds", "--feeds-dir", str(tmp_path / "feeds")],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert (result.returncode, result.stderr) == (141, "")
